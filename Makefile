@@ -1,0 +1,57 @@
+# Essaim — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck check-migrations pytest install install-dev messages clean worker
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Essaim needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Set up and start Essaim with demo data on the embedded SQLite database.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## Run the full test suite (lint, types, migrations, tests; PostgreSQL when DATABASE_URL is set).
+test: install-dev lint typecheck check-migrations pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy essaim config
+
+check-migrations:
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m pytest -n 2 -p no:cacheprovider
+
+messages:
+	$(PY) manage.py makemessages -l fr -l en --no-location --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+worker: install
+	$(PY) manage.py db_worker
+
+clean:
+	rm -rf $(VENV) var/essaim.sqlite3* staticfiles

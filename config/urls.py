@@ -1,0 +1,23 @@
+"""Essaim's URL map: each app owns its own ``urls.py``."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from essaim.core import views as core_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("essaim.core.urls")),
+    path("compte/", include("essaim.accounts.urls")),
+    path("compte/", include("allauth.urls")),
+    path("personnes/", include("essaim.people.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = core_views.error_403
+handler404 = core_views.error_404
+handler500 = core_views.error_500

@@ -1,0 +1,73 @@
+"""Account forms: sign-up asks for a name and the newsletter consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from essaim.people.models import Person
+from essaim.people.services import person_ensure_for_user
+
+from .models import User
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields, merged by allauth into its own form."""
+
+    given_name = forms.CharField(label=_("Prénom"), max_length=100)
+    family_name = forms.CharField(label=_("Nom"), max_length=100)
+    newsletter_consent = forms.BooleanField(
+        label=_("Je souhaite recevoir la lettre d'information de l'association"), required=False
+    )
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "email",
+        "password1",
+        "password2",
+        "newsletter_consent",
+    ]
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        person_ensure_for_user(
+            user=user,
+            given_name=self.cleaned_data["given_name"].strip(),
+            family_name=self.cleaned_data["family_name"].strip(),
+            newsletter_consent=self.cleaned_data["newsletter_consent"],
+            consent_proof=str(_("Case cochée au formulaire d'inscription")),
+        )
+
+
+class ProfileForm(forms.ModelForm[Person]):
+    newsletter_consent = forms.BooleanField(
+        label=_("Je souhaite recevoir la lettre d'information de l'association"), required=False
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_name"].required = True
+        self.fields["family_name"].required = True
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["address_line1"].widget.attrs["autocomplete"] = "address-line1"
+        self.fields["address_line2"].widget.attrs["autocomplete"] = "address-line2"
+        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["newsletter_consent"].initial = self.instance.newsletter_consent

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]
+urlpatterns += [
+    path("organisation/", views.organisation, name="organisation"),
+]

@@ -1,0 +1,140 @@
+"""People: every contact of the association, with or without an account."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from essaim.core.models import TimeStampedModel
+
+
+def fold(text: str) -> str:
+    """Lower-case a text and strip its accents, for accent-insensitive search."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def person_search_text(*, given_name: str, family_name: str, email: str, city: str) -> str:
+    return " ".join(fold(part) for part in (given_name, family_name, email, city) if part)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("nom"), max_length=60, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("étiquette")
+        verbose_name_plural = _("étiquettes")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.TextChoices):
+    WEBSITE = "website", _("Inscription sur le site")
+    IMPORT = "import", _("Import de fichier")
+    REFERRAL = "referral", _("Parrainage")
+    EVENT = "event", _("Événement")
+    MANUAL = "manual", _("Saisie par l'équipe")
+    OTHER = "other", _("Autre")
+
+
+ROLE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("is_member", "member"),
+    ("is_volunteer", "volunteer"),
+    ("is_donor", "donor"),
+    ("is_sympathiser", "sympathiser"),
+)
+
+
+class PersonRole(models.TextChoices):
+    MEMBER = "member", _("Adhérent")
+    VOLUNTEER = "volunteer", _("Bénévole")
+    DONOR = "donor", _("Donateur")
+    SYMPATHISER = "sympathiser", _("Sympathisant")
+
+
+class Person(TimeStampedModel):
+    """A contact: member, volunteer, donor or sympathiser (any of them, or none yet)."""
+
+    given_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    family_name = models.CharField(_("nom"), max_length=100, blank=True)
+    # Not unique: a couple may share one address.
+    email = models.EmailField(_("adresse e-mail"), max_length=254, blank=True, db_index=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+
+    is_member = models.BooleanField(_("adhérent"), default=False, db_index=True)
+    is_volunteer = models.BooleanField(_("bénévole"), default=False, db_index=True)
+    is_donor = models.BooleanField(_("donateur"), default=False, db_index=True)
+    is_sympathiser = models.BooleanField(_("sympathisant"), default=False, db_index=True)
+
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("étiquettes"), blank=True, related_name="people"
+    )
+    source = models.CharField(
+        _("origine"), max_length=20, choices=Source.choices, default=Source.MANUAL, db_index=True
+    )
+    source_detail = models.CharField(_("précision sur l'origine"), max_length=200, blank=True)
+    last_contact_at = models.DateTimeField(
+        _("dernier contact"), null=True, blank=True, db_index=True
+    )
+
+    newsletter_consent = models.BooleanField(_("accepte la lettre d'information"), default=False)
+    newsletter_consent_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
+    newsletter_consent_proof = models.CharField(
+        _("preuve du consentement"), max_length=255, blank=True
+    )
+
+    notes = models.TextField(_("notes internes"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
+    # Folded copy of name, email and city: accent-insensitive search without a function index.
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ("family_name", "given_name", "id")
+        indexes = [
+            models.Index(fields=["family_name", "given_name", "id"], name="people_person_name_idx"),
+            models.Index(fields=["-created_at"], name="people_person_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or f"#{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def roles(self) -> list[str]:
+        return [role for field, role in ROLE_FIELDS if getattr(self, field)]
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(PersonRole(role).label) for role in self.roles]
+
+    def refresh_search_text(self) -> None:
+        self.search_text = person_search_text(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            email=self.email,
+            city=self.city,
+        )

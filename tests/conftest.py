@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from essaim.accounts.models import Role, User
+from tests.accounts.factories import RoleGrantFactory, UserFactory
+from tests.people.factories import PersonFactory
+
+STAFF_ROLE_OF = {
+    "coordinator": Role.COORDINATOR,
+    "treasurer": Role.TREASURER,
+    "communication": Role.COMMUNICATION,
+    "admin": Role.ADMIN,
+}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Organisation settings and rate-limit counters live in the cache: start each test clean.
+    cache.clear()
+
+
+def make_user_for_role(role: str) -> User | None:
+    """Create an account with its Person for one of the matrix roles (None for anonymous)."""
+    if role == "anonymous":
+        return None
+    user = UserFactory(email=f"{role}-{UserFactory._meta.next_sequence()}@exemple.org")
+    PersonFactory(
+        user=user,
+        email=user.email,
+        is_sympathiser=role == "sympathiser",
+        is_member=role != "sympathiser",
+    )
+    if role in STAFF_ROLE_OF:
+        RoleGrantFactory(user=user, role=STAFF_ROLE_OF[role])
+    return user
+
+
+@pytest.fixture
+def login_as() -> Callable[[str], Any]:
+    return make_user_for_role
+
+
+@pytest.fixture
+def admin_user() -> User:
+    user = make_user_for_role("admin")
+    assert user is not None
+    return user
+
+
+@pytest.fixture
+def admin_client(client: Any, admin_user: User) -> Any:
+    client.force_login(admin_user)
+    return client

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import factory
+
+from essaim.people.models import Person, Tag, person_search_text
+
+
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"étiquette {n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
+    class Meta:
+        model = Person
+
+    given_name = factory.Faker("first_name", locale="fr_FR")
+    family_name = factory.Faker("last_name", locale="fr_FR")
+    email = factory.Sequence(lambda n: f"contact{n}@exemple.fr")
+    city = factory.Faker("city", locale="fr_FR")
+    postal_code = factory.Faker("postcode", locale="fr_FR")
+    is_sympathiser = True
+    search_text = factory.LazyAttribute(
+        lambda p: person_search_text(
+            given_name=p.given_name, family_name=p.family_name, email=p.email, city=p.city
+        )
+    )
