@@ -5,6 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from config.api import api
 from essaim.core import views as core_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("compte/", include("essaim.accounts.urls")),
     path("compte/", include("allauth.urls")),
     path("personnes/", include("essaim.people.urls")),
+    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
