@@ -39,19 +39,25 @@ def _as_audit_value(value: Any) -> Any:
 
 @transaction.atomic
 def organisation_update(
-    *, actor: User, organisation: Organisation, data: dict[str, Any]
+    *, actor: User | None, organisation: Organisation, data: dict[str, Any]
 ) -> Organisation:
     """Save new organisation settings and record what changed."""
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     changes: dict[str, list[Any]] = {}
     for field, value in data.items():
         before = _as_audit_value(getattr(locked, field))
-        setattr(locked, field, value)
+        # save_form_data knows that an untouched file field (None) keeps its file and that
+        # False clears it; for other fields it is a plain assignment.
+        Organisation._meta.get_field(field).save_form_data(locked, value)  # type: ignore[union-attr]
         after = _as_audit_value(getattr(locked, field))
         if before != after:
             changes[field] = [before, after]
     locked.full_clean()
     locked.save()
+    for field in changes:
+        # A new upload gets its final storage name only when saved.
+        if isinstance(getattr(locked, field), models.fields.files.FieldFile):
+            changes[field][1] = _as_audit_value(getattr(locked, field))
     if changes:
         audit_record(actor=actor, action="organisation.update", target=locked, details=changes)
     transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))

@@ -1,13 +1,27 @@
-from django.urls import path
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, path, re_path
+from django.views.static import serve
 
 from . import views
 
 app_name = "core"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-]
-urlpatterns += [
     path("organisation/", views.organisation, name="organisation"),
+    path("organisation/roles/", views.roles, name="roles"),
+    path("organisation/roles/<int:grant_id>/retirer/", views.role_revoke_view, name="role_revoke"),
+    path("organisation/journal/", views.audit, name="audit"),
 ]
+
+if not settings.PRODUCTION and not settings.DEBUG:
+    # `make run` serves uploads (the logo) itself; in production nginx serves /media/.
+    urlpatterns.append(
+        re_path(
+            r"^media/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    )

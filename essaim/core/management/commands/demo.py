@@ -1,0 +1,191 @@
+"""Set up the demo association used by `make run`; a second run reuses everything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import Role, RoleGrant, User
+from essaim.accounts.services import role_grant
+from essaim.core.models import Organisation
+from essaim.core.populate import populate
+from essaim.core.selectors import organisation_get
+from essaim.core.services import organisation_update
+from essaim.people.models import Person
+from essaim.people.services import person_ensure_for_user, person_update
+
+DEMO_ORGANISATION: dict[str, Any] = {
+    "name": "Les Amis du Quartier",
+    "short_name": "Amis du Quartier",
+    "tagline": "Entraide, jardins partagés et fêtes de rue dans le 11e arrondissement",
+    "primary_color": "#2d5f3f",
+    "accent_color": "#9c3d1a",
+    "website_url": "https://amis-du-quartier.example.org",
+    "contact_email": "bonjour@amis-du-quartier.example.org",
+    "rna_number": "W751234567",
+    "siren": "552100554",
+    "address_line1": "12 rue de la Fontaine-au-Roi",
+    "postal_code": "75011",
+    "city": "Paris",
+    "purpose": (
+        "Favoriser l'entraide entre les habitants du quartier, animer des jardins partagés "
+        "et organiser des moments de convivialité ouverts à tous."
+    ),
+    "tax_reduction_rate": 66,
+    "receipt_signer_name": "Camille Martin",
+    "receipt_signer_role": "Présidente",
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    given_name: str
+    family_name: str
+    role: str | None
+    label: str
+    member: bool = True
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "admin@demo.essaim.fr", "essaim-admin", "Camille", "Martin", Role.ADMIN, "Administratrice"
+    ),
+    DemoAccount(
+        "tresorier@demo.essaim.fr",
+        "essaim-tresorier",
+        "Hugo",
+        "Bernard",
+        Role.TREASURER,
+        "Trésorier",
+    ),
+    DemoAccount(
+        "communication@demo.essaim.fr",
+        "essaim-communication",
+        "Léa",
+        "Dubois",
+        Role.COMMUNICATION,
+        "Communication",
+    ),
+    DemoAccount(
+        "coordinateur@demo.essaim.fr",
+        "essaim-coordinateur",
+        "Karim",
+        "Haddad",
+        Role.COORDINATOR,
+        "Coordinateur",
+    ),
+    DemoAccount(
+        "adherent@demo.essaim.fr", "essaim-adherent", "Sophie", "Laurent", None, "Adhérente"
+    ),
+    DemoAccount(
+        "sympathisant@demo.essaim.fr",
+        "essaim-sympathisant",
+        "Lucas",
+        "Petit",
+        None,
+        "Sympathisant",
+        member=False,
+    ),
+)
+
+
+class Command(BaseCommand):
+    help = "Create (once) the demo association, its accounts and a few hundred contacts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=300, help="Contacts on first run.")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--force", action="store_true", help="Allow running with ESSAIM_ENV=production."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if getattr(settings, "PRODUCTION", False) and not options["force"]:
+            raise CommandError(
+                _(
+                    "La démonstration crée des comptes aux mots de passe connus : elle est "
+                    "refusée en production (ajoutez --force si c'est bien voulu)."
+                )
+            )
+        created: list[str] = []
+        with transaction.atomic():
+            if self._setup_organisation():
+                created.append(_("organisation"))
+            accounts = sum(self._ensure_account(account) for account in DEMO_ACCOUNTS)
+            if accounts:
+                created.append(_("%(n)s comptes") % {"n": accounts})
+        # The demo contacts are loaded once; the accounts' own people have a user.
+        if not Person.objects.filter(user__isnull=True).exists() and options["persons"] > 0:
+            self.stdout.write(
+                _("Création de %(n)s contacts de démonstration…") % {"n": options["persons"]}
+            )
+            populate(persons=options["persons"], seed=options["seed"], log=lambda _msg: None)
+            created.append(_("%(n)s contacts") % {"n": options["persons"]})
+        if created:
+            self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
+        else:
+            self.stdout.write(_("Données de démonstration déjà en place : rien de nouveau créé."))
+        self._print_table()
+
+    def _setup_organisation(self) -> bool:
+        current = organisation_get()
+        # Only a never-configured organisation is filled in: an admin's edits are kept.
+        default_name = Organisation._meta.get_field("name").default
+        if current.name != default_name:
+            return False
+        organisation_update(actor=None, organisation=current, data=DEMO_ORGANISATION)
+        return True
+
+    def _ensure_account(self, account: DemoAccount) -> int:
+        user = User.objects.filter(email__iexact=account.email).first()
+        new = user is None
+        if user is None:
+            user = User.objects.create_user(account.email, account.password)
+        elif not user.check_password(account.password):
+            # The table printed below must stay true even if someone changed the password.
+            user.set_password(account.password)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        person = person_ensure_for_user(
+            user=user, given_name=account.given_name, family_name=account.family_name
+        )
+        if new:
+            person_update(
+                actor=None,
+                person=person,
+                data={
+                    "is_member": account.member,
+                    "is_volunteer": account.role is not None,
+                    "is_sympathiser": not account.member,
+                },
+            )
+        if account.role and not RoleGrant.objects.filter(user=user, role=account.role).exists():
+            role_grant(actor=None, user=user, role=account.role)
+        return int(new)
+
+    def _print_table(self) -> None:
+        rows = [(_("Rôle"), _("Adresse e-mail"), _("Mot de passe"))]
+        rows += [(str(a.label), a.email, a.password) for a in DEMO_ACCOUNTS]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        line = "  ".join("-" * w for w in widths)
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(_("Comptes de démonstration")))
+        for index, row in enumerate(rows):
+            cells = (cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+            self.stdout.write("  ".join(cells).rstrip())
+            if index == 0:
+                self.stdout.write(line)
+        self.stdout.write("")
+        self.stdout.write(
+            _("Essaim sera accessible à l'adresse %(url)s") % {"url": settings.SITE_URL}
+        )

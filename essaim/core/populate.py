@@ -1,0 +1,281 @@
+"""Deterministic French demo and scale data, one section per domain.
+
+Each section is a function ``populate_<domain>(ctx)`` listed in :data:`SECTIONS`;
+later domains (circles, actions, gifts...) add their own function and one line there.
+Pools of names come from Faker once, then ``random.Random(seed)`` samples them:
+Faker itself is far too slow to call a million times.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from essaim.people.models import Person, Source, Tag, person_search_text
+
+# Real communes with one of their postal codes: addresses look right on screen and in exports.
+TOWNS: tuple[tuple[str, str], ...] = (
+    ("Paris", "75011"),
+    ("Paris", "75018"),
+    ("Paris", "75020"),
+    ("Marseille", "13001"),
+    ("Marseille", "13005"),
+    ("Lyon", "69003"),
+    ("Lyon", "69007"),
+    ("Toulouse", "31000"),
+    ("Nice", "06000"),
+    ("Nantes", "44000"),
+    ("Montpellier", "34000"),
+    ("Strasbourg", "67000"),
+    ("Bordeaux", "33000"),
+    ("Lille", "59000"),
+    ("Rennes", "35000"),
+    ("Reims", "51100"),
+    ("Saint-Étienne", "42000"),
+    ("Le Havre", "76600"),
+    ("Toulon", "83000"),
+    ("Grenoble", "38000"),
+    ("Dijon", "21000"),
+    ("Angers", "49000"),
+    ("Nîmes", "30000"),
+    ("Villeurbanne", "69100"),
+    ("Clermont-Ferrand", "63000"),
+    ("Le Mans", "72000"),
+    ("Aix-en-Provence", "13100"),
+    ("Brest", "29200"),
+    ("Tours", "37000"),
+    ("Amiens", "80000"),
+    ("Limoges", "87000"),
+    ("Annecy", "74000"),
+    ("Perpignan", "66000"),
+    ("Besançon", "25000"),
+    ("Metz", "57000"),
+    ("Orléans", "45000"),
+    ("Rouen", "76000"),
+    ("Mulhouse", "68100"),
+    ("Caen", "14000"),
+    ("Nancy", "54000"),
+    ("Saint-Denis", "93200"),
+    ("Montreuil", "93100"),
+    ("Argenteuil", "95100"),
+    ("Roubaix", "59100"),
+    ("Tourcoing", "59200"),
+    ("Avignon", "84000"),
+    ("Poitiers", "86000"),
+    ("Pau", "64000"),
+    ("La Rochelle", "17000"),
+    ("Quimper", "29000"),
+    ("Valence", "26000"),
+    ("Bayonne", "64100"),
+    ("Chambéry", "73000"),
+    ("Lorient", "56100"),
+    ("Niort", "79000"),
+    ("Vannes", "56000"),
+    ("Colmar", "68000"),
+    ("Troyes", "10000"),
+    ("Albi", "81000"),
+    ("Arles", "13200"),
+    ("Saint-Malo", "35400"),
+    ("Auch", "32000"),
+    ("Millau", "12100"),
+    ("Dole", "39100"),
+    ("Guéret", "23000"),
+    ("Mende", "48000"),
+)
+
+TAGS: tuple[str, ...] = (
+    "Bénévole actif",
+    "Collecte alimentaire",
+    "Conseil d'administration",
+    "Fête de quartier",
+    "Jardin partagé",
+    "Soutien scolaire",
+    "Maraude",
+    "Grand donateur",
+    "Presse",
+    "Élu local",
+    "Partenaire",
+    "Ancien salarié",
+    "Parrain",
+    "À rappeler",
+    "Atelier vélo",
+)
+
+SOURCE_DETAILS: dict[str, tuple[str, ...]] = {
+    Source.WEBSITE: ("Formulaire d'adhésion", "Inscription à la lettre", "Page de don"),
+    Source.IMPORT: ("Fichier des adhérents 2023", "Ancien tableur de la trésorerie"),
+    Source.REFERRAL: ("Parrainé par un adhérent", "Invitation personnelle"),
+    Source.EVENT: ("Fête de quartier", "Forum des associations", "Collecte de printemps"),
+    Source.MANUAL: ("Rencontré à la permanence", "Appel téléphonique"),
+    Source.OTHER: ("Bouche-à-oreille",),
+}
+SOURCES: tuple[str, ...] = tuple(SOURCE_DETAILS)
+# Weights: most contacts come from the site and events, few from elsewhere.
+SOURCE_WEIGHTS = (30, 15, 15, 20, 15, 5)
+EMAIL_DOMAINS = ("example.org", "example.com", "example.net")
+CONSENT_PROOFS = (
+    "Case cochée sur le formulaire du site",
+    "Bulletin papier signé, classé au local",
+    "Réponse par e-mail",
+)
+
+
+def ascii_slug(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c if c.isalnum() else "-" for c in plain).strip("-")
+
+
+@dataclass
+class Pools:
+    first_names: list[str]
+    last_names: list[str]
+    streets: list[str]
+
+    @classmethod
+    def build(cls, seed: int) -> Pools:
+        fake = Faker("fr_FR")
+        fake.seed_instance(seed)
+        provider = fake.provider("faker.providers.person")
+        first_names = sorted(
+            set(provider.first_names_male) | set(provider.first_names_female)  # type: ignore[union-attr]
+        )
+        last_names = sorted(set(provider.last_names))  # type: ignore[union-attr]
+        streets = sorted({fake.street_name() for _ in range(1500)})
+        return cls(first_names=first_names, last_names=last_names, streets=streets)
+
+
+@dataclass
+class Context:
+    """What every section shares: the random source, the scale and a progress printer."""
+
+    seed: int
+    persons: int
+    batch_size: int = 5000
+    log: Callable[[str], None] = print
+    rng: random.Random = field(init=False)
+    pools: Pools = field(init=False)
+    now: datetime = field(init=False)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)  # noqa: S311 - demo data, not secrets
+        self.pools = Pools.build(self.seed)
+        # A fixed reference date keeps dates deterministic within a day.
+        self.now = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+def _batches(total: int, size: int) -> Iterator[int]:
+    done = 0
+    while done < total:
+        step = min(size, total - done)
+        yield step
+        done += step
+
+
+def _phone(rng: random.Random) -> str:
+    prefix = rng.choice(("06", "07", "01", "02", "03", "04", "05", "09"))
+    return prefix + "".join(f" {rng.randrange(100):02d}" for _ in range(4))
+
+
+def _person(ctx: Context, index: int) -> tuple[Person, list[int]]:
+    rng = ctx.rng
+    pools = ctx.pools
+    given = rng.choice(pools.first_names)
+    family = rng.choice(pools.last_names)
+    town, postcode = rng.choice(TOWNS)
+    has_email = rng.random() < 0.9
+    email = (
+        f"{ascii_slug(given)}.{ascii_slug(family)}{index}@{rng.choice(EMAIL_DOMAINS)}"
+        if has_email
+        else ""
+    )
+    draw = rng.random()
+    # A plausible mix: most contacts are sympathisers, a core are members and volunteers.
+    is_member = draw < 0.25
+    is_volunteer = draw < 0.12 or (is_member and rng.random() < 0.3)
+    is_donor = rng.random() < 0.3
+    is_sympathiser = not (is_member or is_volunteer or is_donor) or rng.random() < 0.2
+    source = rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0]
+    consent = has_email and rng.random() < 0.45
+    consent_at = ctx.now - timedelta(days=rng.randrange(1, 2000)) if consent else None
+    last_contact = (
+        ctx.now - timedelta(days=rng.randrange(0, 1500), hours=rng.randrange(0, 12))
+        if rng.random() < 0.8
+        else None
+    )
+    person = Person(
+        given_name=given,
+        family_name=family,
+        email=email,
+        phone=_phone(rng) if rng.random() < 0.6 else "",
+        address_line1=f"{rng.randrange(1, 180)} {rng.choice(pools.streets)}",
+        postal_code=postcode,
+        city=town,
+        is_member=is_member,
+        is_volunteer=is_volunteer,
+        is_donor=is_donor,
+        is_sympathiser=is_sympathiser,
+        source=source,
+        source_detail=rng.choice(SOURCE_DETAILS[source]),
+        last_contact_at=last_contact,
+        newsletter_consent=consent,
+        newsletter_consent_at=consent_at,
+        newsletter_consent_proof=(
+            f"{rng.choice(CONSENT_PROOFS)}, le {consent_at:%d/%m/%Y}" if consent_at else ""
+        ),
+        search_text=person_search_text(
+            given_name=given, family_name=family, email=email, city=town
+        ),
+    )
+    tag_count = rng.choices((0, 1, 2, 3), weights=(45, 30, 17, 8))[0]
+    tags = rng.sample(range(len(TAGS)), tag_count)
+    return person, tags
+
+
+def populate_people(ctx: Context) -> None:
+    """Create ``ctx.persons`` contacts with tags, in bulk batches."""
+    tag_ids = [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
+    through = Person.tags.through
+    start = Person.objects.count()
+    created = 0
+    started = time.monotonic()
+    for size in _batches(ctx.persons, ctx.batch_size):
+        rows = [_person(ctx, start + created + i + 1) for i in range(size)]
+        with transaction.atomic():
+            people = Person.objects.bulk_create([person for person, _ in rows])
+            links = [
+                through(person_id=person.pk, tag_id=tag_ids[tag])
+                for person, (_, tags) in zip(people, rows, strict=True)
+                for tag in tags
+            ]
+            through.objects.bulk_create(links)
+        created += size
+        if created % (ctx.batch_size * 20) == 0 or created == ctx.persons:
+            elapsed = time.monotonic() - started
+            ctx.log(f"  {created:,} personnes ({elapsed:.0f} s)".replace(",", " "))
+    ctx.counts["persons"] = created
+
+
+SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
+    ("people", populate_people),
+]
+
+
+def populate(
+    *, persons: int, seed: int = 1, batch_size: int = 5000, log: Callable[[str], None] = print
+) -> dict[str, int]:
+    """Fill the database with deterministic demo data; return what each section created."""
+    ctx = Context(seed=seed, persons=persons, batch_size=batch_size, log=log)
+    for name, section in SECTIONS:
+        log(f"{name}…")
+        section(ctx)
+    return ctx.counts
