@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,12 @@ from essaim.people.services import person_ensure_for_user
 from .models import User
 
 
-class SignupForm(forms.Form):
-    """Extra sign-up fields, merged by allauth into its own form."""
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up (email, password twice) plus the name and the newsletter consent.
+
+    ``ACCOUNT_FORMS["signup"]`` replaces allauth's whole form, so this one extends it rather
+    than being a bare form of extra fields.
+    """
 
     given_name = forms.CharField(label=_("Prénom"), max_length=100)
     family_name = forms.CharField(label=_("Nom"), max_length=100)
@@ -32,14 +37,38 @@ class SignupForm(forms.Form):
         "newsletter_consent",
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].label = _("Adresse e-mail")
+        self.fields["password1"].label = _("Mot de passe")
+        self.fields["password2"].label = _("Mot de passe (encore une fois)")
+        # Labels are shown: placeholders repeating them only add noise for screen readers.
+        for name in ("email", "password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+
+    def clean_given_name(self) -> str:
+        return _clean_name(self.cleaned_data["given_name"])
+
+    def clean_family_name(self) -> str:
+        return _clean_name(self.cleaned_data["family_name"])
+
     def signup(self, request: HttpRequest, user: User) -> None:
         person_ensure_for_user(
             user=user,
-            given_name=self.cleaned_data["given_name"].strip(),
-            family_name=self.cleaned_data["family_name"].strip(),
+            given_name=self.cleaned_data["given_name"],
+            family_name=self.cleaned_data["family_name"],
             newsletter_consent=self.cleaned_data["newsletter_consent"],
             consent_proof=str(_("Case cochée au formulaire d'inscription")),
         )
+
+
+def _clean_name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise forms.ValidationError(_("Ce champ est obligatoire."))
+    return value
 
 
 class ProfileForm(forms.ModelForm[Person]):
