@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -138,3 +140,126 @@ class Person(TimeStampedModel):
             email=self.email,
             city=self.city,
         )
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Fichier envoyé")
+    MAPPED = "mapped", _("Colonnes associées")
+    VALIDATED = "validated", _("Vérifié, à confirmer")
+    QUEUED = "queued", _("En attente")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échoué")
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+# The declared lifecycle of an import: services refuse any other move.
+IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ImportStatus.UPLOADED: frozenset({ImportStatus.MAPPED}),
+    ImportStatus.MAPPED: frozenset({ImportStatus.MAPPED, ImportStatus.VALIDATED}),
+    ImportStatus.VALIDATED: frozenset(
+        {ImportStatus.MAPPED, ImportStatus.VALIDATED, ImportStatus.QUEUED}
+    ),
+    ImportStatus.QUEUED: frozenset({ImportStatus.RUNNING, ImportStatus.FAILED}),
+    ImportStatus.RUNNING: frozenset({ImportStatus.DONE, ImportStatus.FAILED}),
+    ImportStatus.DONE: frozenset(),
+    ImportStatus.FAILED: frozenset(),
+}
+
+
+class ImportJob(models.Model):
+    """One contact import: the uploaded file, its column mapping, checks and progress."""
+
+    # Random: the id appears in URLs and must not be guessable.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("importé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("fichier"), upload_to="imports/", max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    format = models.CharField(_("format"), max_length=10, choices=ImportFormat.choices)
+    encoding = models.CharField(_("encodage"), max_length=20, blank=True)
+    delimiter = models.CharField(_("séparateur"), max_length=1, blank=True)
+    header: models.JSONField[list[str]] = models.JSONField(_("en-tête"), default=list)
+    # The first data lines: {"line": int, "cells": [str, ...]}.
+    sample_rows: models.JSONField[list[dict[str, Any]]] = models.JSONField(
+        _("premières lignes"), default=list
+    )
+    # Column index (as a string) -> Person field name, "" for an ignored column.
+    mapping: models.JSONField[dict[str, str]] = models.JSONField(
+        _("association des colonnes"), default=dict
+    )
+    status = models.CharField(
+        _("état"),
+        max_length=20,
+        choices=ImportStatus.choices,
+        default=ImportStatus.UPLOADED,
+        db_index=True,
+    )
+    total_rows = models.PositiveIntegerField(_("lignes"), default=0)
+    valid_rows = models.PositiveIntegerField(_("lignes valides"), default=0)
+    error_rows = models.PositiveIntegerField(_("lignes en erreur"), default=0)
+    error_count = models.PositiveIntegerField(_("erreurs"), default=0)
+    processed_rows = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    # The first ERRORS_KEPT errors: {"line": int, "column": str, "message": str}.
+    errors: models.JSONField[list[dict[str, object]]] = models.JSONField(
+        _("erreurs relevées"), default=list
+    )
+    skip_invalid = models.BooleanField(_("ignorer les lignes en erreur"), default=False)
+    tag_name = models.CharField(_("étiquette ajoutée"), max_length=60, blank=True)
+    tag = models.ForeignKey(
+        Tag,
+        verbose_name=_("étiquette"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_count = models.PositiveIntegerField(_("personnes créées"), default=0)
+    updated_count = models.PositiveIntegerField(_("personnes mises à jour"), default=0)
+    skipped_count = models.PositiveIntegerField(_("lignes ignorées"), default=0)
+    failure_message = models.TextField(_("motif de l'échec"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    queued_at = models.DateTimeField(_("confirmé le"), null=True, blank=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    ERRORS_KEPT = 1000
+
+    class Meta:
+        verbose_name = _("import de contacts")
+        verbose_name_plural = _("imports de contacts")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.VALIDATED}
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.error_count > len(self.errors)
