@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -35,6 +36,22 @@ class EmailUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class RoleGrantForm(forms.ModelForm[RoleGrant]):
+    class Meta:
+        model = RoleGrant
+        fields = ("user", "role")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        user = cleaned.get("user")
+        if user is not None and not user.is_active:
+            # Checked here so that the admin shows the message instead of failing in the service.
+            raise forms.ValidationError(
+                _("Ce compte est désactivé : réactivez-le avant de lui confier un rôle.")
+            )
+        return cleaned
 
 
 class RoleGrantInline(admin.TabularInline[RoleGrant, User]):
@@ -79,9 +96,14 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ("groups", "user_permissions")
     inlines = (RoleGrantInline,)
 
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[Any]]:
+        # A new account has no role yet; roles are given in "Rôles attribués".
+        return list(self.inlines) if obj is not None else []
+
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(admin.ModelAdmin[RoleGrant]):
+    form = RoleGrantForm
     list_display = ("user", "role", "granted_by", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email",)
