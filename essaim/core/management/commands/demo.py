@@ -15,7 +15,6 @@ from essaim.accounts.models import Role, RoleGrant, User
 from essaim.accounts.services import role_grant
 from essaim.core.models import Organisation
 from essaim.core.populate import populate
-from essaim.core.selectors import organisation_get
 from essaim.core.services import organisation_update
 from essaim.people.models import Person
 from essaim.people.services import person_ensure_for_user, person_update
@@ -136,7 +135,8 @@ class Command(BaseCommand):
         self._print_table()
 
     def _setup_organisation(self) -> bool:
-        current = organisation_get()
+        # Read the row itself, not the cached copy: the cache may lag a transaction behind.
+        current, _created = Organisation.objects.get_or_create(pk=Organisation.SINGLETON_PK)
         # Only a never-configured organisation is filled in: an admin's edits are kept.
         default_name = Organisation._meta.get_field("name").default
         if current.name != default_name:
