@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -314,9 +315,18 @@ def _merge_preview(
     duplicate_account = duplicate.user.email if duplicate.user else ""
     rows.append((_("Compte"), keep_account, duplicate_account, keep_account or duplicate_account))
     rows.append(
-        (_("Fiche créée le"), keep.created_at, duplicate.created_at, plan.values["created_at"])
+        (
+            _("Fiche créée le"),
+            _day(keep.created_at),
+            _day(duplicate.created_at),
+            _day(plan.values["created_at"]),
+        )
     )
     return rows
+
+
+def _day(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT") if moment else ""
 
 
 def _consent_text(consent: bool, proof: str) -> str:
