@@ -113,3 +113,26 @@ def test_pages_switch_to_english(client):
     # Field labels come from allauth's catalogue, so they switch at once.
     assert "Password" in html
     assert "Mot de passe" not in html
+
+
+def test_allauth_elements_render_with_essaim_markup(rf):
+    """Pages we do not rewrite (here: setting a first password) still get our classes."""
+    from allauth.account.forms import SetPasswordForm
+    from allauth.core import context
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    from essaim.accounts.models import User
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    request.session = {}
+    with context.request_context(request):
+        form = SetPasswordForm(user=User(email="x@exemple.org"), data={"password1": "a"})
+        assert not form.is_valid()
+        html = render_to_string("account/password_set.html", {"form": form}, request=request)
+    assert 'class="site-header"' in html
+    assert '<div class="field">' in html
+    assert 'class="errorlist" id="id_password2_error"' in html
+    assert 'type="submit" class="button">' in html
+    assert '<div class="actions">' in html
