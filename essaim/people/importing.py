@@ -717,12 +717,15 @@ def import_job_confirm(*, actor: User, job: ImportJob, skip_invalid: bool) -> Im
         run_import.enqueue(str(locked.pk))
     except Exception:
         logger.exception("Could not enqueue import %s", locked.pk)
-        _fail(locked.pk, _("L'import n'a pas pu être lancé. Réessayez plus tard."))
+        import_job_fail(
+            job_id=locked.pk, message=_("L'import n'a pas pu être lancé. Réessayez plus tard.")
+        )
     locked.refresh_from_db()
     return locked
 
 
-def _fail(job_id: UUID, message: str) -> None:
+def import_job_fail(*, job_id: UUID | str, message: str) -> None:
+    """Mark a queued or running import as failed, with the reason shown to the team."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if ImportStatus.FAILED in IMPORT_TRANSITIONS[job.status]:
@@ -942,13 +945,13 @@ def import_job_run(*, job_id: UUID | str) -> ImportJob:
                 flush()
         flush()
     except ImportStateError as exc:
-        _fail(job.pk, str(exc))
+        import_job_fail(job_id=job.pk, message=str(exc))
         return ImportJob.objects.get(pk=job.pk)
     except Exception:
         logger.exception("Import %s failed", job.pk)
-        _fail(
-            job.pk,
-            _(
+        import_job_fail(
+            job_id=job.pk,
+            message=_(
                 "L'import s'est arrêté sur une erreur inattendue après %(count)s ligne(s) "
                 "importée(s). Aucune ligne n'a été importée à moitié ; prévenez "
                 "l'administrateur du site."

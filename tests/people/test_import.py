@@ -486,3 +486,50 @@ def test_large_file_imports_in_batches(admin_user, settings):
     assert job.status == ImportStatus.DONE
     assert job.created_count == 4500 == job.processed_rows
     assert Person.objects.filter(source=Source.IMPORT).count() == 4500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_confirming_at_once_import_once(admin_user):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between threads need PostgreSQL")
+    import threading
+
+    from django.db import connections
+
+    job = validated_job(admin_user)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(
+                import_job_confirm(actor=admin_user, job=job, skip_invalid=False).status
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2
+    assert Person.objects.filter(source=Source.IMPORT).count() == 2
+    assert AuditLog.objects.filter(action="people.import", target_id=str(job.pk)).count() == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.created_count == 2
+
+
+def test_crash_before_the_first_batch_marks_the_job_failed(admin_user, monkeypatch):
+    job = validated_job(admin_user)
+
+    def explode(*, job_id):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("essaim.people.importing.import_job_run", explode)
+    job = import_job_confirm(actor=admin_user, job=job, skip_invalid=False)
+    assert job.status == ImportStatus.FAILED
+    assert "erreur inattendue" in job.failure_message
