@@ -732,6 +732,7 @@ def import_job_fail(*, job_id: UUID | str, message: str) -> None:
             job.status = ImportStatus.FAILED
             job.failure_message = message
             job.finished_at = timezone.now()
+            _forget_file(job)
             job.save()
 
 
@@ -966,8 +967,17 @@ def import_job_run(*, job_id: UUID | str) -> ImportJob:
         job.processed_rows = processed
         job.created_count, job.updated_count, job.skipped_count = created, updated, skipped
         job.finished_at = timezone.now()
+        _forget_file(job)
         job.save()
     return job
+
+
+def _forget_file(job: ImportJob) -> None:
+    # The file holds personal data: once the import is over, keep only its report.
+    if job.file:
+        name = job.file.name
+        job.file.name = ""
+        transaction.on_commit(lambda: job.file.storage.delete(name))
 
 
 # --- Reads -----------------------------------------------------------------------------

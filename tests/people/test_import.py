@@ -25,6 +25,13 @@ from tests.people.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded import files must not pile up in the real var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 IMPORTERS = frozenset({"admin", "communication"})
 
 GOOD_CSV = (
@@ -175,6 +182,7 @@ def test_full_csv_flow_with_one_bad_line(admin_client, admin_user):
     assert job.status == ImportStatus.DONE
     assert (job.created_count, job.skipped_count, job.processed_rows) == (2, 1, 3)
     assert job.percent == 100
+    assert not job.file  # the personal data file is deleted once imported
     page = admin_client.get(detail_url).content.decode()
     assert 'value="100"' in page
     assert "?tag=Forum%202026" in page
@@ -182,9 +190,13 @@ def test_full_csv_flow_with_one_bad_line(admin_client, admin_user):
     assert AuditLog.objects.filter(action="people.import", target_id=str(job.pk)).exists()
 
 
-def test_imported_person_fields(admin_user):
+def test_imported_person_fields(admin_user, django_capture_on_commit_callbacks):
     job = validated_job(admin_user)
-    import_job_confirm(actor=admin_user, job=job, skip_invalid=False)
+    storage, name = job.file.storage, job.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_confirm(actor=admin_user, job=job, skip_invalid=False)
+    assert not storage.exists(name)
     louise = Person.objects.get(email="louise@exemple.fr")
     assert (louise.is_member, louise.is_volunteer, louise.is_donor) == (True, True, False)
     assert louise.search_text == "louise michel louise@exemple.fr paris"
