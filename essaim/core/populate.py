@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -165,6 +165,8 @@ class Context:
     pools: Pools = field(init=False)
     now: datetime = field(init=False)
     counts: dict[str, int] = field(default_factory=dict)
+    # Tables a section filled: their planner statistics are refreshed at the end.
+    tables: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - demo data, not secrets
@@ -263,6 +265,7 @@ def populate_people(ctx: Context) -> None:
             elapsed = time.monotonic() - started
             ctx.log(f"  {created:,} personnes ({elapsed:.0f} s)".replace(",", " "))
     ctx.counts["persons"] = created
+    ctx.tables |= {Person._meta.db_table, through._meta.db_table, Tag._meta.db_table}
 
 
 SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
@@ -278,4 +281,16 @@ def populate(
     for name, section in SECTIONS:
         log(f"{name}…")
         section(ctx)
+    analyze(ctx.tables)
     return ctx.counts
+
+
+def analyze(tables: set[str]) -> None:
+    """Refresh planner statistics after a bulk load.
+
+    Without it PostgreSQL still believes the tables are nearly empty until autovacuum
+    passes, and picks sequential scans: the directory took 70 ms instead of 1 ms at 100k.
+    """
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -1,0 +1,211 @@
+"""Page benchmark: each page's throughput and latency as a ratio of a bare Django view.
+
+Runs gunicorn on 127.0.0.1 against a populated database (PostgreSQL by default) and
+drives it with wrk (Debian package ``wrk``). Every page is measured in the same run as
+``/__bench__/hello``, a view that returns a constant string through the same middleware,
+so the ratios hold from one machine to another better than raw numbers do.
+
+    .venv/bin/python bench/run.py --persons 100000
+    .venv/bin/python bench/run.py --database-url sqlite:////tmp/bench.sqlite3 --persons 20000
+
+Each page is loaded for ``--duration`` seconds (10 by default, after 2 s of warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/essaim_bench_pages"
+BENCH_EMAIL = "bench-admin@bench.essaim.invalid"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--persons", type=int, default=100_000, help="Contacts to have at least.")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per page (max 18).")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn.")
+    parser.add_argument("--port", type=int, default=18431)
+    parser.add_argument("--output", type=Path, default=None, help="JSON results file.")
+    return parser.parse_args()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Migrate, populate to the wanted size, and log a bench admin in; return what wrk needs."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from essaim.accounts.models import Role, RoleGrant, User
+    from essaim.people.models import Person
+
+    call_command("migrate", verbosity=0)
+    missing = args.persons - Person.objects.filter(user__isnull=True).count()
+    if missing > 0:
+        print(f"populate: {missing} persons…", flush=True)
+        started = time.monotonic()
+        call_command("populate", persons=missing, seed=args.seed)
+        print(f"populate took {time.monotonic() - started:.0f} s", flush=True)
+    user = User.objects.filter(email=BENCH_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(BENCH_EMAIL, None)
+    RoleGrant.objects.get_or_create(user=user, role=Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    people = Person.objects.filter(user__isnull=True).order_by("pk")
+    person = people[people.count() // 2]
+    return {
+        "cookie": f"sessionid={client.cookies['sessionid'].value}; django_language=fr",
+        "person_id": person.pk,
+        "persons": Person.objects.count(),
+        "vendor": django.db.connection.vendor,
+    }
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer on {url}")
+
+
+def wrk(url: str, cookie: str, args: argparse.Namespace, duration: int) -> dict[str, Any]:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+        "-H",
+        f"Cookie: {cookie}",
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
+    last = [line for line in result.stdout.splitlines() if line.startswith("{")][-1]
+    return dict(json.loads(last))
+
+
+def main() -> None:
+    args = parse_args()
+    args.duration = max(1, min(args.duration, 18))
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: sudo apt-get install wrk")
+    env = {
+        **os.environ,
+        "ESSAIM_BENCH": "1",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": args.database_url,
+        "ESSAIM_DEBUG": "0",
+        "ESSAIM_LOG_LEVEL": "WARNING",
+        # Persistent connections, as in production: a page should not pay for a new one.
+        "ESSAIM_DB_CONN_MAX_AGE": "60",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    ensure_postgres_database(args.database_url)
+    info = prepare(args)
+
+    base = f"http://127.0.0.1:{args.port}"
+    pages = {
+        "hello (bare Django)": "/__bench__/hello",
+        "/healthz": "/healthz",
+        "home": "/",
+        "directory": "/personnes/",
+        "directory search": "/personnes/?q=martin",
+        "person page": f"/personnes/{info['person_id']}/",
+    }
+    gunicorn = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "bench.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--log-level",
+        "warning",
+    ]
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            raise SystemExit(f"port {args.port} is taken: choose another with --port")
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        wait_until_up(f"{base}/healthz")
+        for label, path in pages.items():
+            check = urllib.request.Request(base + path, headers={"Cookie": info["cookie"]})  # noqa: S310
+            try:
+                urllib.request.urlopen(check, timeout=30).close()  # noqa: S310
+            except urllib.error.HTTPError as error:
+                raise SystemExit(f"{path} answered {error.code}") from None
+            wrk(base + path, info["cookie"], args, 2)  # warm-up
+            results[label] = wrk(base + path, info["cookie"], args, args.duration)
+            print(f"{label}: {results[label]}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    hello = results["hello (bare Django)"]
+    print()
+    print(
+        f"{info['vendor']}, {info['persons']} persons, gunicorn {args.workers} workers, "
+        f"wrk {args.threads} threads {args.connections} connections {args.duration} s per page"
+    )
+    print()
+    print("| page | req/s | p50 ms | p95 ms | throughput vs hello | p50 vs hello | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, row in results.items():
+        ratio = row["rps"] / hello["rps"] if hello["rps"] else 0
+        latency = row["p50_ms"] / hello["p50_ms"] if hello["p50_ms"] else 0
+        print(
+            f"| {label} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+            f"{ratio:.2f} | {latency:.1f}× | {row['errors'] + row['non_2xx']} |"
+        )
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"date": datetime.now().isoformat(timespec="seconds"), **info, "pages": results}
+        payload.pop("cookie")
+        args.output.write_text(json.dumps(payload, indent=2))
+
+
+if __name__ == "__main__":
+    main()
