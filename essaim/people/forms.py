@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Person, PersonRole
 
 MAX_TAGS = 30
+MAX_QUERY_LENGTH = 200
 TAG_MAX_LENGTH = 60
 PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()/]+$")
 
@@ -60,12 +61,12 @@ class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Rechercher"),
         required=False,
-        max_length=200,
         widget=forms.TextInput(
             attrs={
                 "type": "search",
                 "placeholder": _("Nom, e-mail ou ville"),
                 "autocomplete": "off",
+                "maxlength": MAX_QUERY_LENGTH,
             }
         ),
     )
@@ -81,7 +82,7 @@ class DirectoryFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {
-            "query": str(data.get("q") or "").strip(),
+            "query": str(data.get("q") or "").strip()[:MAX_QUERY_LENGTH],
             "role": str(data.get("role") or ""),
             "tag": str(data.get("tag") or "").strip(),
         }

@@ -33,7 +33,8 @@ def person_directory(
     if role in DIRECTORY_ROLES:
         people = people.filter(**{f"is_{role}": True})
     if tag:
-        people = people.filter(tags__name=tag)
+        # Tags are typed by hand in the filter: "lyon" finds "Lyon".
+        people = people.filter(tags__name__iexact=tag)
     # Sorted like the (family_name, given_name, id) index so a page reads a slice of it.
     return _with_tags(people.order_by("family_name", "given_name", "id"))
 

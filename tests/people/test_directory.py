@@ -52,6 +52,7 @@ def test_filter_by_role_and_tag(staff_client):
     assert _names(staff_client.get(URL, {"role": "member"})) == ["Adhérente"]
     assert _names(staff_client.get(URL, {"role": "donor"})) == ["Donatrice"]
     assert _names(staff_client.get(URL, {"tag": "Lyon"})) == ["Adhérente"]
+    assert _names(staff_client.get(URL, {"tag": "lyon"})) == ["Adhérente"]
     assert _names(staff_client.get(URL, {"tag": "Lyon", "role": "donor"})) == []
     # An unknown role is ignored rather than failing the page.
     assert staff_client.get(URL, {"role": "pirate"}).status_code == 200
@@ -133,8 +134,12 @@ def test_hostile_values_are_escaped(staff_client):
 
 
 def test_overlong_query_is_cut_not_failing(staff_client):
-    response = staff_client.get(URL, {"q": "x" * 5000})
+    PersonFactory(family_name="Zérah")
+    response = staff_client.get(URL, {"q": "zerah " + "x" * 5000})
     assert response.status_code == 200
+    assert response.context["filters"]["query"] == ("zerah " + "x" * 5000)[:200]
+    assert _names(response) == []  # the cut query is still applied, not dropped
+    assert _names(staff_client.get(URL, {"q": "zerah" + " " * 300 + "x"})) == ["Zérah"]
 
 
 def _people_with_tags(count: int) -> None:

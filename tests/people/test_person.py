@@ -235,3 +235,16 @@ def test_sql_looking_search_is_harmless(client, login_as):
 )
 def test_phone_cleaning(raw, clean):
     assert clean_phone(raw) == clean
+
+
+def test_django_admin_lists_and_searches_people(client):
+    superuser = UserFactory(email="technique@exemple.org", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    PersonFactory(given_name="Hélène", family_name="Zérah")
+    TagFactory(name="Presse")
+    response = client.get(reverse("admin:people_person_changelist"), {"q": "helene"})
+    assert response.status_code == 200
+    assert "Zérah" in response.content.decode()
+    assert client.get(reverse("admin:people_tag_changelist"), {"q": "pre"}).status_code == 200
+    # Read-mostly: no adding or deleting people there, merge and erasure have their own pages.
+    assert client.get(reverse("admin:people_person_add")).status_code == 403
