@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check-migrations pytest install install-dev messages clean worker
+.PHONY: run test lint typecheck check-migrations pytest browser browser-deps install install-dev messages clean worker
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Essaim needs Python 3.11 or newer")'
@@ -43,8 +43,21 @@ typecheck:
 check-migrations:
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Two xdist workers, each with its own live server and Chromium for the browser tests.
+# Extra arguments: make pytest PYTEST_ARGS='-k directory'.
+PYTEST_ARGS ?=
 pytest:
-	$(PY) -m pytest -n 2 -p no:cacheprovider
+	$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+## Browser tests only (Debian's chromium at /usr/bin/chromium, axe-core from `npm ci`).
+browser: install-dev browser-deps
+	$(PY) -m pytest -n 2 -p no:cacheprovider -m browser $(PYTEST_ARGS)
+
+browser-deps: node_modules/axe-core/axe.min.js
+
+node_modules/axe-core/axe.min.js: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 messages:
 	$(PY) manage.py makemessages -l fr -l en --no-location --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*'

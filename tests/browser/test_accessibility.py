@@ -1,0 +1,82 @@
+"""axe-core finds no violation on any page, and phones at 360 px never scroll sideways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll
+from tests.conftest import make_user_for_role
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page to scan: how to reach it, as whom, and what status it answers."""
+
+    name: str
+    url: Callable[[], str]
+    role: str = "anonymous"
+    status: int = 200
+    phone: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def named(name: str, **kwargs: Any) -> Callable[[], str]:
+    return lambda: reverse(name, kwargs=kwargs or None)
+
+
+SCREENS = [
+    Screen("home-anonymous", named("core:home"), phone=True),
+    Screen("home-signed-in", named("core:home"), role="member"),
+    Screen("login", named("account_login"), phone=True),
+    Screen("signup", named("account_signup")),
+    Screen("password-reset", named("account_reset_password")),
+    Screen("profile", named("accounts:profile"), role="member", phone=True),
+    Screen("password-change", named("account_change_password"), role="member"),
+    Screen("email-change", named("account_email"), role="member"),
+    Screen("mfa-index", named("mfa_index"), role="member"),
+    Screen("directory", named("people:directory"), role="admin", phone=True),
+    Screen("import-upload", named("people:import_start"), role="admin"),
+    Screen("organisation", named("core:organisation"), role="admin", phone=True),
+    Screen("forbidden", named("core:organisation"), role="member", status=403),
+    Screen("not-found", lambda: "/cette-page-n-existe-pas/", status=404, phone=True),
+]
+
+
+def open_screen(new_context: Callable[..., Any], sign_in: Any, screen: Screen, **options: Any):
+    context = new_context(**options)
+    user = make_user_for_role(screen.role)
+    if user is not None:
+        sign_in(context, user)
+    page = context.new_page()
+    response = page.goto(screen.url())
+    assert response is not None
+    assert response.status == screen.status, f"{screen.name}: {page.url} answered {response.status}"
+    return page
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=str)
+def test_page_has_no_axe_violation(new_context, sign_in, screen):
+    page = open_screen(new_context, sign_in, screen)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("screen", [s for s in SCREENS if s.phone], ids=str)
+def test_page_fits_a_phone(new_context, sign_in, screen):
+    page = open_screen(
+        new_context,
+        sign_in,
+        screen,
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    assert_no_horizontal_scroll(page, 360)
+    assert_accessible(page)
