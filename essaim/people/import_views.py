@@ -104,7 +104,7 @@ def _preview_context(job: ImportJob) -> dict[str, Any]:
     rows = [
         {
             "line": sample["line"],
-            "cells": [sample["cells"][index] for index, _title, _label in columns],
+            "cells": [(label, sample["cells"][index]) for index, _title, label in columns],
             "bad": sample["line"] in bad_lines,
         }
         for sample in job.sample_rows
