@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,9 +305,11 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
         )
     hidden = {v for v in (str(person), person.full_name, person.email) if v}
     user = person.user
+    targets = Q(target_type=Person._meta.label_lower, target_id=str(person.pk))
     if user is not None:
         hidden.add(user.email)
-        _close_account(user)
+        targets |= Q(target_type=user._meta.label_lower, target_id=str(user.pk))
+        _close_account(actor=actor, user=user)
     for name in (
         "given_name",
         "email",
@@ -329,10 +332,8 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
     person.search_text = ""
     person.save()
     person.tags.clear()
-    # Earlier audit rows name the person: keep the facts, drop the identity.
-    for row in AuditLog.objects.filter(
-        target_type=Person._meta.label_lower, target_id=str(person.pk)
-    ):
+    # Earlier audit rows name the person or their account: keep the facts, drop the identity.
+    for row in AuditLog.objects.filter(targets):
         row.target_label = ERASED_NAME
         row.details = _scrub(row.details, hidden)
         row.save(update_fields=["target_label", "details"])
@@ -345,13 +346,20 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
     return person
 
 
-def _close_account(user: User) -> None:
+def _close_account(*, actor: User | None, user: User) -> None:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
+    from essaim.accounts.services import RoleChangeRefused, role_revoke
+
+    # Through the accounts service: it keeps the last administrator and audits each revocation.
+    for grant in list(user.role_grants.all()):
+        try:
+            role_revoke(actor=actor, grant=grant)
+        except RoleChangeRefused as refused:
+            raise ValidationError(refused.message) from refused
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    user.role_grants.all().delete()
     user.email = _unusable_email()
     user.is_active = False
     user.is_staff = False

@@ -211,6 +211,10 @@ def test_erase_leaves_no_personal_data(admin):
     logs = " ".join(f"{r.target_label} {r.details}" for r in AuditLog.objects.all())
     for value in ("Bientôt", "bientot.efface@exemple.fr"):
         assert value not in logs
+    # The staff role went through the accounts service, audited without the address.
+    revoke = AuditLog.objects.get(action="role.revoke")
+    assert revoke.details["role"] == "communication"
+    assert "bientot" not in f"{revoke.target_label} {revoke.details}"
     erase_row = AuditLog.objects.get(action="person.erase")
     assert erase_row.actor == admin.user and erase_row.details["person_id"] == person.pk
     # Gone from the directory and the exports.
@@ -258,3 +262,19 @@ def test_coordinator_cannot_erase(client, login_as):
     assert response.status_code == 403
     person.refresh_from_db()
     assert person.erased_at is None
+
+
+def test_erasing_the_last_admin_is_refused(admin):
+    other_admin = UserFactory(email="seule.admin@exemple.fr")
+    person = PersonFactory(user=other_admin, email=other_admin.email)
+    grant = RoleGrantFactory(user=other_admin, role="admin")
+    # Make the other account the only active administrator left.
+    RoleGrant.objects.filter(user=admin.user).delete()
+    admin.user.is_superuser = True
+    admin.user.save()
+    with pytest.raises(ValidationError, match="dernier administrateur"):
+        person_erase(actor=admin.user, person=person)
+    person.refresh_from_db()
+    other_admin.refresh_from_db()
+    assert person.erased_at is None and person.email == "seule.admin@exemple.fr"
+    assert other_admin.is_active and RoleGrant.objects.filter(pk=grant.pk).exists()
