@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import make_user_for_role
+from tests.people.factories import PersonFactory
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ def named(name: str, **kwargs: Any) -> Callable[[], str]:
     return lambda: reverse(name, kwargs=kwargs or None)
 
 
+def of_person(name: str) -> Callable[[], str]:
+    return lambda: reverse(name, kwargs={"pk": PersonFactory(is_member=True).pk})
+
+
 SCREENS = [
     Screen("home-anonymous", named("core:home"), phone=True),
     Screen("home-signed-in", named("core:home"), role="member"),
@@ -41,9 +46,17 @@ SCREENS = [
     Screen("password-change", named("account_change_password"), role="member"),
     Screen("email-change", named("account_email"), role="member"),
     Screen("mfa-index", named("mfa_index"), role="member"),
+    Screen("mfa-activate", named("mfa_activate_totp"), role="member"),
     Screen("directory", named("people:directory"), role="admin", phone=True),
+    Screen("person", of_person("people:detail"), role="admin", phone=True),
+    Screen("person-edit", of_person("people:edit"), role="admin"),
+    Screen("person-create", named("people:create"), role="admin"),
+    Screen("person-merge", of_person("people:merge"), role="admin"),
+    Screen("person-erase", of_person("people:erase"), role="admin"),
     Screen("import-upload", named("people:import_start"), role="admin"),
     Screen("organisation", named("core:organisation"), role="admin", phone=True),
+    Screen("roles", named("core:roles"), role="admin"),
+    Screen("audit-log", named("core:audit"), role="admin"),
     Screen("forbidden", named("core:organisation"), role="member", status=403),
     Screen("not-found", lambda: "/cette-page-n-existe-pas/", status=404, phone=True),
 ]
