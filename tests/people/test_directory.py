@@ -161,3 +161,15 @@ def test_directory_query_count_is_constant(client, login_as, django_assert_num_q
     # htmx partial: no tag suggestions to read
     with django_assert_num_queries(6):
         client.get(URL, {"q": "exemple.fr"}, headers={"HX-Request": "true"})
+
+
+def test_count_is_capped_on_huge_lists(staff_client, monkeypatch):
+    from essaim.people.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for _ in range(5):
+        PersonFactory()
+    response = staff_client.get(URL)
+    assert response.context["paginator"].capped
+    assert "Plus de 3 personnes trouvées" in response.content.decode()
+    assert len(response.context["page"].object_list) == 4  # cap + 1 rows, on one page

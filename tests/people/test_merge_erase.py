@@ -278,3 +278,19 @@ def test_erasing_the_last_admin_is_refused(admin):
     other_admin.refresh_from_db()
     assert person.erased_at is None and person.email == "seule.admin@exemple.fr"
     assert other_admin.is_active and RoleGrant.objects.filter(pk=grant.pk).exists()
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_merge_candidates_query_count_is_constant(admin, django_assert_num_queries, rows):
+    keep = PersonFactory(email="double@exemple.fr")
+    for index in range(rows):
+        candidate = PersonFactory(email="double@exemple.fr", family_name=f"Double{index}")
+        candidate.tags.add(TagFactory(name=f"t{index % 3}"))
+    PersonFactory(family_name="Doublement", email="autre@exemple.fr")
+    url = reverse("people:merge", kwargs={"pk": keep.pk})
+    admin.get(url)  # warm the organisation cache
+    # session, user, roles, person, its tags, likely duplicates and their tags, search and tags
+    with django_assert_num_queries(9):
+        response = admin.get(url, {"q": "double"})
+    assert len(response.context["likely"]) == rows
+    assert [p.family_name for p in response.context["found"]] == ["Doublement"]
