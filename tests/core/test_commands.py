@@ -166,3 +166,17 @@ def test_serve_reloader_child_does_not_start_a_second_worker(monkeypatch, settin
 def test_serve_rejects_bad_port():
     with pytest.raises(CommandError, match="port"):
         run("serve", "--port", "70000")
+
+
+def test_serve_restores_the_sigterm_handler(monkeypatch, settings):
+    import signal
+
+    settings.TASK_BACKEND = "immediate"
+    before = signal.getsignal(signal.SIGTERM)
+    seen: list[object] = []
+    monkeypatch.setattr(
+        serve, "call_command", lambda *a, **k: seen.append(signal.getsignal(signal.SIGTERM))
+    )
+    run("serve", "--no-worker")
+    assert seen == [serve._exit_on_signal]
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,13 +76,21 @@ class Command(BaseCommand):
                 % {"host": url_host, "port": port}
             )
         )
+        # systemd, `kill` or a closing terminal send SIGTERM: turn it into a normal exit so
+        # that the worker is stopped below instead of being left behind.
+        previous = signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("runserver", address, use_reloader=options["reload"])
         except KeyboardInterrupt:
             pass
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if worker is not None:
                 stop_worker(worker)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 10) -> None:
