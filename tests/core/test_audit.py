@@ -74,3 +74,14 @@ def test_query_count_is_constant(admin_client, django_assert_num_queries):
         large = admin_client.get(reverse("core:audit"))
     assert len(small.context["entries"]) == 3
     assert len(large.context["entries"]) == 43
+
+
+def test_django_admin_shows_the_log_read_only(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    make_entries(2)
+    client.force_login(superuser)
+    entry = AuditLog.objects.first()
+    assert entry is not None
+    assert client.get(reverse("admin:core_auditlog_changelist")).status_code == 200
+    client.post(reverse("admin:core_auditlog_delete", args=[entry.pk]), {"post": "yes"})
+    assert AuditLog.objects.count() == 2
