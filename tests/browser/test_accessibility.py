@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from essaim.accounts.models import Role
+from essaim.accounts.services import role_grant
 from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import make_user_for_role
 from tests.people.factories import PersonFactory
@@ -36,9 +38,21 @@ def of_person(name: str) -> Callable[[], str]:
     return lambda: reverse(name, kwargs={"pk": PersonFactory(is_member=True).pk})
 
 
+def with_grant(name: str) -> Callable[[], str]:
+    """A page about a role granted through the service, so the audit log has a row too."""
+
+    def url() -> str:
+        user = make_user_for_role("member")
+        grant = role_grant(actor=None, user=user, role=Role.TREASURER)
+        return reverse(name, kwargs={"grant_id": grant.pk} if name == "core:role_revoke" else None)
+
+    return url
+
+
 SCREENS = [
     Screen("home-anonymous", named("core:home"), phone=True),
     Screen("home-signed-in", named("core:home"), role="member"),
+    Screen("home-staff", named("core:home"), role="admin"),
     Screen("login", named("account_login"), phone=True),
     Screen("signup", named("account_signup")),
     Screen("password-reset", named("account_reset_password")),
@@ -55,8 +69,9 @@ SCREENS = [
     Screen("person-erase", of_person("people:erase"), role="admin"),
     Screen("import-upload", named("people:import_start"), role="admin"),
     Screen("organisation", named("core:organisation"), role="admin", phone=True),
-    Screen("roles", named("core:roles"), role="admin"),
-    Screen("audit-log", named("core:audit"), role="admin"),
+    Screen("roles", with_grant("core:roles"), role="admin", phone=True),
+    Screen("role-revoke", with_grant("core:role_revoke"), role="admin"),
+    Screen("audit-log", with_grant("core:audit"), role="admin", phone=True),
     Screen("forbidden", named("core:organisation"), role="member", status=403),
     Screen("not-found", lambda: "/cette-page-n-existe-pas/", status=404, phone=True),
 ]
