@@ -70,7 +70,10 @@ def browser() -> Iterator[Any]:
     missing = _missing()
     if missing:
         _skip_or_fail("browser tests need " + " and ".join(missing))
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded two-core CI machine runs Chromium, the live server and the test together.
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # Playwright's sync API keeps an asyncio loop in this thread; the ORM calls the tests
     # make between browser steps are still synchronous, so Django's guard must not fire.
