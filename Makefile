@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 ## Set up and start Essaim with demo data on the embedded SQLite database.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
+	ESSAIM_SITE_URL=$${ESSAIM_SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 ## Run the full test suite (lint, types, migrations, tests; PostgreSQL when DATABASE_URL is set).
