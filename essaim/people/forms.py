@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Person, PersonRole
+from .services import EDITABLE_FIELDS
 
 MAX_TAGS = 30
 MAX_QUERY_LENGTH = 200
@@ -106,25 +107,7 @@ class PersonForm(forms.ModelForm[Person]):
 
     class Meta:
         model = Person
-        fields = [
-            "given_name",
-            "family_name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "postal_code",
-            "city",
-            "country",
-            "is_member",
-            "is_volunteer",
-            "is_donor",
-            "is_sympathiser",
-            "source",
-            "source_detail",
-            "last_contact_at",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
