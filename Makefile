@@ -59,9 +59,10 @@ node_modules/axe-core/axe.min.js: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+## Refresh the English catalogue (the msgids are French, so there is no French one), then compile it.
 messages:
-	$(PY) manage.py makemessages -l fr -l en --no-location --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	$(PY) manage.py makemessages -l en --no-location --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages -l en --ignore '.venv/*' --ignore 'node_modules/*'
 
 worker: install
 	$(PY) manage.py db_worker
