@@ -191,8 +191,14 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("ESSAIM_MEDIA_ROOT", str(VAR_DIR / "media")))
+PRIVATE_ROOT = Path(env("ESSAIM_PRIVATE_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files with personal data (contact imports): on disk, never under a public URL.
+    "private": {
+        "BACKEND": "essaim.core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils.functional import empty
 
 from essaim.accounts.models import Role, User
+from essaim.people.models import private_files
 from tests.accounts.factories import RoleGrantFactory, UserFactory
 from tests.people.factories import PersonFactory
 
@@ -22,6 +24,22 @@ STAFF_ROLE_OF = {
 def _clear_cache() -> None:
     # Organisation settings and rate-limit counters live in the cache: start each test clean.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
+    # Uploaded files (logos, contact imports) must not pile up under the real var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "essaim.core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    private_files._wrapped = empty
+    yield
+    private_files._wrapped = empty
 
 
 def make_user_for_role(role: str) -> User | None:

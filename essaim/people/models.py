@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import TimeStampedModel
@@ -152,6 +154,26 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Échoué")
 
 
+class PrivateStorage(LazyObject):
+    """The "private" entry of settings.STORAGES, looked up on first use (as default_storage)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+private_files = PrivateStorage()
+
+
+def private_storage() -> Storage:
+    """Return the storage for uploads that must never be served publicly."""
+    return cast(Storage, private_files)
+
+
+def import_upload_to(instance: Any, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"imports/{uuid.uuid4().hex}.{extension[:5]}"
+
+
 class ImportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
@@ -184,7 +206,11 @@ class ImportJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    file = models.FileField(_("fichier"), upload_to="imports/", max_length=255)
+    # Contact files hold personal data: kept in private storage (never under MEDIA_URL),
+    # under a random name, and deleted once the import is over.
+    file = models.FileField(
+        _("fichier"), upload_to=import_upload_to, storage=private_storage, max_length=255
+    )
     original_name = models.CharField(_("nom du fichier"), max_length=255)
     format = models.CharField(_("format"), max_length=10, choices=ImportFormat.choices)
     encoding = models.CharField(_("encodage"), max_length=20, blank=True)
