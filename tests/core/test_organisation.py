@@ -124,6 +124,11 @@ def test_logo_upload_is_reencoded_and_shown(admin_client, post):
         assert image.format == "PNG"
     home = admin_client.get(reverse("core:home")).content.decode()
     assert saved.logo.url in home
+    # `make run` serves the logo itself (core:media), to everyone, visitors included.
+    admin_client.logout()
+    served = admin_client.get(saved.logo.url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == stored
 
 
 def test_existing_logo_is_kept_when_no_new_file(admin_client, post):
