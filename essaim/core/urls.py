@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, path, re_path
-from django.views.static import serve
 
 from . import views
 
@@ -20,8 +19,7 @@ if not settings.PRODUCTION and not settings.DEBUG:
     urlpatterns.append(
         re_path(
             r"^media/(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
+            views.media,
             name="media",
         )
     )

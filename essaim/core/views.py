@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve as static_serve
 
 from essaim.accounts import policies
 from essaim.accounts.models import Role
@@ -160,3 +163,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def error_500(request: HttpRequest) -> HttpResponse:
     # The database may be what failed: render without context processors.
     return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Serve public uploads (the logo) when no web server does it (`make run`)."""
+    # MEDIA_ROOT is read per request, not frozen when the URLs are loaded.
+    return static_serve(request, path, document_root=str(settings.MEDIA_ROOT))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.accounts.test_mfa import activate_totp, member  # noqa: F401 (fixture)
+from tests.accounts.factories import UserFactory
+from tests.accounts.test_mfa import activate_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,8 @@ def test_recovery_codes_do_not_exist_without_two_factor(client, login_as):
     assert response["Location"].startswith(reverse("account_reauthenticate"))
 
 
-def test_recovery_codes_download_and_renewal_after_activation(client, member):
-    activate_totp(client, member)
+def test_recovery_codes_download_and_renewal_after_activation(client):
+    activate_totp(client, UserFactory(email="camille@exemple.org"))
     download = client.get(reverse("mfa_download_recovery_codes"))
     assert download.status_code == 200
     codes = download.content.decode().split()
