@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "essaim.core",
     "essaim.accounts",
     "essaim.people",
+    "essaim.circles",
+    "essaim.feed",
 ]
 
 MIDDLEWARE = [
