@@ -177,8 +177,8 @@ class OrganisationForm(forms.ModelForm[Organisation]):
                 "L'objet tel que rédigé dans les statuts ; il figure sur les reçus fiscaux."
             ),
             "tax_reduction_rate": _(
-                "66 % dans le cas général ; 75 % seulement pour les organismes d'aide aux "
-                "personnes en difficulté. En cas de doute, demandez à votre trésorier."
+                "Taux de 66 % : cas général. Taux de 75 % : seulement les organismes d'aide "
+                "aux personnes en difficulté. En cas de doute, demandez à votre trésorier."
             ),
             "receipt_signer_name": _(
                 "La personne qui signe les reçus, souvent le ou la présidente."

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -38,7 +39,7 @@ class PersonOut(Schema):
 
 def _require_view(request: HttpRequest) -> None:
     if not can(request.user, "people.view"):
-        raise HttpError(403, "Accès réservé à l'équipe de l'association.")
+        raise HttpError(403, gettext("Accès réservé à l'équipe de l'association."))
 
 
 @router.get("/", response=list[PersonOut], summary="Liste des personnes")
