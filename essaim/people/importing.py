@@ -28,7 +28,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from essaim.accounts.models import User
 from essaim.core.services import audit_record
@@ -171,6 +171,10 @@ class ImportFileError(Exception):
 
 class ImportStateError(Exception):
     """A step asked at the wrong moment of the lifecycle; the message is for the user."""
+
+
+class _ImportStopped(Exception):
+    """The running import was marked failed by someone else: stop without writing."""
 
 
 # --- Reading files ---------------------------------------------------------------------
@@ -917,13 +921,17 @@ def import_job_run(*, job_id: UUID | str) -> ImportJob:
                 made, touched = batcher.write(batch)
                 created += made
                 updated += touched
-            ImportJob.objects.filter(pk=job.pk).update(
+            still_running = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
                 processed_rows=processed,
                 created_count=created,
                 updated_count=updated,
                 skipped_count=skipped,
                 updated_at=timezone.now(),
             )
+            if not still_running:
+                # Declared stalled meanwhile (import_jobs_fail_stalled): its report says
+                # which batches count, so this one must not be committed.
+                raise _ImportStopped
         batch.clear()
 
     try:
@@ -945,6 +953,8 @@ def import_job_run(*, job_id: UUID | str) -> ImportJob:
             if len(batch) >= BATCH_SIZE:
                 flush()
         flush()
+    except _ImportStopped:
+        return ImportJob.objects.get(pk=job.pk)
     except ImportStateError as exc:
         import_job_fail(job_id=job.pk, message=str(exc))
         return ImportJob.objects.get(pk=job.pk)
@@ -996,3 +1006,125 @@ def get_import_job_for_user(user: User, job_id: UUID) -> ImportJob:
 
     # Imports are team work: every holder of people.import (checked by the view) sees them.
     return get_object_or_404(ImportJob.objects.select_related("created_by", "tag"), pk=job_id)
+
+
+# --- Housekeeping (run by `manage.py import_housekeeping`) -----------------------------
+
+ABANDONED_AFTER = dt.timedelta(days=7)
+STALLED_AFTER = dt.timedelta(hours=1)
+# Imports the team has not confirmed yet: their file waits on disk for the next step.
+UNCONFIRMED_STATUSES = (ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.VALIDATED)
+ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def _duration_text(duration: dt.timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    if seconds >= 86400 and seconds % 86400 == 0:
+        days = seconds // 86400
+        return ngettext("%(count)s jour", "%(count)s jours", days) % {"count": days}
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("%(count)s heure", "%(count)s heures", hours) % {"count": hours}
+    minutes = max(1, seconds // 60)
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+
+
+def import_jobs_purge_abandoned(*, older_than: dt.timedelta = ABANDONED_AFTER) -> int:
+    """Delete the file of imports left unconfirmed for too long, and mark them failed."""
+    cutoff = timezone.now() - older_than
+    message = _(
+        "Import abandonné : le fichier a été supprimé au bout de %(duration)s sans "
+        "confirmation. Rien n'a été importé ; pour importer ces contacts, envoyez à nouveau "
+        "le fichier."
+    ) % {"duration": _duration_text(older_than)}
+    candidates = list(
+        ImportJob.objects.filter(
+            status__in=UNCONFIRMED_STATUSES, updated_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    purged = 0
+    for pk in candidates:
+        # One job at a time, checked again under lock: someone may be working on it now.
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().filter(pk=pk).first()
+            if job is None or job.status not in UNCONFIRMED_STATUSES or job.updated_at >= cutoff:
+                continue
+            _move(job, ImportStatus.FAILED)
+            job.failure_message = message
+            job.finished_at = timezone.now()
+            # The sample lines are personal data from the file too.
+            job.sample_rows = []
+            job.errors = []
+            _forget_file(job)
+            job.save()
+            purged += 1
+    return purged
+
+
+def _stalled_message(job: ImportJob, stalled_for: dt.timedelta) -> str:
+    duration = _duration_text(stalled_for)
+    if job.status == ImportStatus.QUEUED:
+        return _(
+            "L'import n'a jamais démarré : le traitement en arrière-plan n'a pas répondu "
+            "pendant plus de %(duration)s. Rien n'a été importé. Envoyez à nouveau le fichier "
+            "pour relancer l'import ; si cela se reproduit, prévenez l'administrateur du site."
+        ) % {"duration": duration}
+    stopped = _(
+        "L'import s'est interrompu : le traitement en arrière-plan s'est arrêté et rien n'a "
+        "avancé depuis plus de %(duration)s."
+    ) % {"duration": duration}
+    count = job.created_count + job.updated_count
+    if not count:
+        return (
+            stopped
+            + " "
+            + _(
+                "Aucune personne n'a été importée. Envoyez à nouveau le fichier pour relancer "
+                "l'import."
+            )
+        )
+    # Each batch commits on its own (import_job_run): finished batches stay, none is half done.
+    return (
+        stopped
+        + " "
+        + ngettext(
+            "Les %(processed)s premières lignes ont été traitées : %(count)s personne créée ou "
+            "mise à jour reste dans l'annuaire.",
+            "Les %(processed)s premières lignes ont été traitées : %(count)s personnes créées "
+            "ou mises à jour restent dans l'annuaire.",
+            count,
+        )
+        % {"processed": job.processed_rows, "count": count}
+        + " "
+        + _(
+            "Pour importer le reste, envoyez à nouveau le fichier : les personnes déjà "
+            "importées qui ont une adresse e-mail seront reconnues et complétées, sans "
+            "doublon ; retirez du fichier les lignes déjà traitées pour ne pas créer deux "
+            "fois celles qui n'en ont pas."
+        )
+    )
+
+
+def import_jobs_fail_stalled(*, stalled_for: dt.timedelta = STALLED_AFTER) -> int:
+    """Mark failed the queued or running imports whose progress has not moved for too long."""
+    cutoff = timezone.now() - stalled_for
+    # A running import touches updated_at after every batch (import_job_run).
+    candidates = list(
+        ImportJob.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    failed = 0
+    for pk in candidates:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().filter(pk=pk).first()
+            if job is None or job.status not in ACTIVE_STATUSES or job.updated_at >= cutoff:
+                continue
+            message = _stalled_message(job, stalled_for)
+            _move(job, ImportStatus.FAILED)
+            job.failure_message = message
+            job.finished_at = timezone.now()
+            _forget_file(job)
+            job.save()
+            failed += 1
+    return failed

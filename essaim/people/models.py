@@ -180,11 +180,14 @@ class ImportFormat(models.TextChoices):
 
 
 # The declared lifecycle of an import: services refuse any other move.
+# An import never confirmed may fail too: its file is deleted after a while (abandoned).
 IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
-    ImportStatus.UPLOADED: frozenset({ImportStatus.MAPPED}),
-    ImportStatus.MAPPED: frozenset({ImportStatus.MAPPED, ImportStatus.VALIDATED}),
+    ImportStatus.UPLOADED: frozenset({ImportStatus.MAPPED, ImportStatus.FAILED}),
+    ImportStatus.MAPPED: frozenset(
+        {ImportStatus.MAPPED, ImportStatus.VALIDATED, ImportStatus.FAILED}
+    ),
     ImportStatus.VALIDATED: frozenset(
-        {ImportStatus.MAPPED, ImportStatus.VALIDATED, ImportStatus.QUEUED}
+        {ImportStatus.MAPPED, ImportStatus.VALIDATED, ImportStatus.QUEUED, ImportStatus.FAILED}
     ),
     ImportStatus.QUEUED: frozenset({ImportStatus.RUNNING, ImportStatus.FAILED}),
     ImportStatus.RUNNING: frozenset({ImportStatus.DONE, ImportStatus.FAILED}),
