@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import TimeStampedModel
-from essaim.people.models import Person
+from essaim.people.models import Person, private_storage
 
 
 def new_code() -> str:
@@ -244,9 +245,18 @@ class Message(models.Model):
         return f"{self.author} : {self.body[:40]}"
 
 
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    # A random name: the member's file name is kept in original_name, never on disk.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"circles/attachments/{uuid.uuid4().hex}.{extension[:5]}"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("fichier"), upload_to="circles/attachments/%Y/%m/", max_length=255)
+    # Private storage: served only through a view that checks who may read the thread.
+    file = models.FileField(
+        _("fichier"), upload_to=attachment_upload_to, storage=private_storage, max_length=255
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
