@@ -111,6 +111,7 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
     items = [NavItem(str(_("Accueil")), reverse("core:home"), "home")]
     if user is None or not user.is_authenticated:
         return items
+    items.append(NavItem(str(_("Cercles")), reverse("circles:list"), "circles"))
     if can(user, "people.view"):
         items.append(NavItem(str(_("Personnes")), reverse("people:directory"), "people"))
     if can(user, "organisation.edit"):

@@ -1,0 +1,545 @@
+"""Circle pages: list, circle page, members, requests, invitations, create and edit.
+
+Every circle is reached through :func:`get_circle_for_user`, so a secret circle answers
+404 to outsiders exactly like an address that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import policies
+from .forms import (
+    CircleForm,
+    CircleSearchForm,
+    DecisionForm,
+    InvitationForm,
+    JoinRequestForm,
+    MemberSearchForm,
+    RemoveForm,
+    RoleForm,
+)
+from .models import Circle, InvitationStatus, JoinRequest, MembershipRole
+from .selectors import (
+    circle_children_for_user,
+    circle_list_for_user,
+    circle_members,
+    circle_pending_invitations,
+    circle_pending_requests,
+    invitation_get,
+    join_request_pending_for,
+    membership_get,
+    my_memberships,
+)
+from .services import (
+    circle_archive,
+    circle_create,
+    circle_update,
+    invitation_accept,
+    invitation_create,
+    invitation_decline,
+    join_request_create,
+    join_request_decide,
+    membership_join,
+    membership_leave,
+    membership_remove,
+    membership_set_role,
+)
+
+CIRCLE_PAGE_SIZE = 50
+MEMBER_PAGE_SIZE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def signed_in(view: View) -> View:
+    """Send anonymous visitors to the login page (before any lookup: nothing is revealed)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.history_restore_request)
+
+
+def _render(
+    request: HttpRequest, full: str, partial: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    response = render(request, partial if _is_htmx(request) else full, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _errors(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _managed_circle(request: HttpRequest, slug: str) -> Circle:
+    circle = policies.get_circle_for_user(request.user, slug)
+    if not policies.can_manage_circle(request.user, circle):
+        raise PermissionDenied
+    return circle
+
+
+# --- List -------------------------------------------------------------------------------
+
+
+def circle_list(request: HttpRequest) -> HttpResponse:
+    form = CircleSearchForm(request.GET)
+    query = form.query()
+    parent_slug = request.GET.get("parent", "")
+    parent = policies.get_circle_for_user(request.user, parent_slug) if parent_slug else None
+    circles = circle_list_for_user(request.user, query=query, parent=parent)
+    page = Paginator(circles, CIRCLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    roles = policies.circle_roles_of(request.user)
+    page.object_list = list(page.object_list)
+    for circle in page.object_list:
+        circle.my_role = roles.get(circle.pk)  # type: ignore[attr-defined]
+    params = {k: v for k, v in (("q", query), ("parent", parent_slug)) if v}
+    context: dict[str, Any] = {
+        "form": form,
+        "query": query,
+        "parent": parent,
+        "page": page,
+        "filter_query": urlencode(params),
+        "can_create": policies.can_create_some_circle(request.user),
+        "active_nav": "circles",
+    }
+    if not _is_htmx(request):
+        context["my_memberships"] = list(my_memberships(request.user))
+    return _render(request, "circles/list.html", "circles/_list_partial.html", context)
+
+
+# --- Circle page ------------------------------------------------------------------------
+
+
+def _circle_context(request: HttpRequest, circle: Circle) -> dict[str, Any]:
+    user = request.user
+    role = policies.circle_role(user, circle)
+    can_manage = policies.can_manage_circle(user, circle)
+    return {
+        "circle": circle,
+        "role": role,
+        "is_member": role is not None,
+        "can_read": policies.can_read_circle_content(user, circle),
+        "can_manage": can_manage,
+        "can_see_members": policies.can_see_members(user, circle),
+        "can_join": policies.can_join(user, circle),
+        "can_request": policies.can_request_to_join(user, circle),
+        "can_create_child": policies.can_create_circle(user, circle),
+        "pending_request": join_request_pending_for(circle=circle, user=user)
+        if user.is_authenticated and role is None
+        else None,
+        "pending_count": circle_pending_requests(circle=circle).count() if can_manage else 0,
+        "active_nav": "circles",
+    }
+
+
+def circle_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    context = _circle_context(request, circle)
+    context["children"] = list(circle_children_for_user(request.user, circle)[:100])
+    return render(request, "circles/detail.html", context)
+
+
+def _membership_box(request: HttpRequest, circle: Circle, status: int = 200) -> HttpResponse:
+    """After joining or leaving: the button area for htmx, the circle page otherwise."""
+    if _is_htmx(request):
+        policies.forget_circle_roles(request.user)
+        circle.refresh_from_db()
+        context = _circle_context(request, circle)
+        return render(request, "circles/_membership.html", context, status=status)
+    return redirect("circles:detail", slug=circle.slug)
+
+
+@signed_in
+@require_POST
+def circle_join(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    try:
+        membership_join(actor=request.user, circle=circle)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _errors(request, error)
+        return _membership_box(request, circle, status=400)
+    messages.success(request, _("Bienvenue dans le cercle « %(circle)s » !") % {"circle": circle})
+    return _membership_box(request, circle)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_request(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    form = JoinRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                join_request_create(
+                    actor=request.user,  # type: ignore[arg-type]
+                    circle=circle,
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as error:
+                _errors(request, error)
+                return redirect("circles:detail", slug=circle.slug)
+            messages.success(
+                request,
+                _("Votre demande est envoyée : les coordinateurs du cercle vous répondront."),
+            )
+            return redirect("circles:detail", slug=circle.slug)
+        status = 400
+    context = {**_circle_context(request, circle), "form": form}
+    return render(request, "circles/request_form.html", context, status=status)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    if not policies.is_circle_member(request.user, circle):
+        messages.error(request, _("Vous n'êtes pas membre de ce cercle."))
+        return redirect("circles:detail", slug=circle.slug)
+    if request.method == "POST":
+        try:
+            membership_leave(actor=request.user, circle=circle)  # type: ignore[arg-type]
+        except ValidationError as error:
+            _errors(request, error)
+            return _membership_box(request, circle, status=400)
+        messages.success(
+            request, _("Vous avez quitté le cercle « %(circle)s ».") % {"circle": circle}
+        )
+        return _membership_box(request, circle)
+    return render(request, "circles/leave.html", _circle_context(request, circle))
+
+
+# --- Members ------------------------------------------------------------------------------
+
+
+@signed_in
+def circle_members_page(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    if not policies.can_see_members(request.user, circle):
+        raise PermissionDenied
+    form = MemberSearchForm(request.GET)
+    query = form.query()
+    page = Paginator(circle_members(circle=circle, query=query), MEMBER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        **_circle_context(request, circle),
+        "form": form,
+        "query": query,
+        "page": page,
+        "filter_query": urlencode({"q": query}) if query else "",
+        "role_choices": MembershipRole.choices,
+    }
+    return _render(request, "circles/members.html", "circles/_members_partial.html", context)
+
+
+@signed_in
+@require_POST
+def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    membership = membership_get(circle=circle, pk=membership_id)
+    if membership is None:
+        raise Http404
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez un rôle dans la liste."))
+        return redirect("circles:members", slug=circle.slug)
+    try:
+        membership_set_role(
+            actor=request.user,  # type: ignore[arg-type]
+            membership=membership,
+            role=form.cleaned_data["role"],
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request,
+            _("Le rôle de %(person)s est enregistré.") % {"person": membership.person},
+        )
+    return redirect("circles:members", slug=circle.slug)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    membership = membership_get(circle=circle, pk=membership_id)
+    if membership is None:
+        raise Http404
+    form = RemoveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                membership_remove(
+                    actor=request.user,  # type: ignore[arg-type]
+                    membership=membership,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                _errors(request, error)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("%(person)s ne fait plus partie du cercle.") % {"person": membership.person},
+                )
+                return redirect("circles:members", slug=circle.slug)
+        else:
+            status = 400
+    context = {**_circle_context(request, circle), "membership": membership, "form": form}
+    return render(request, "circles/member_remove.html", context, status=status)
+
+
+# --- Requests and invitations ------------------------------------------------------------
+
+
+@signed_in
+def circle_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    context = {
+        **_circle_context(request, circle),
+        "requests": list(circle_pending_requests(circle=circle)[:200]),
+        "form": DecisionForm(),
+    }
+    return render(request, "circles/requests.html", context)
+
+
+@signed_in
+@require_POST
+def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    join_request = (
+        JoinRequest.objects.select_related("person").filter(circle=circle, pk=request_id).first()
+    )
+    if join_request is None:
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez « Accepter » ou « Refuser »."))
+        return redirect("circles:requests", slug=circle.slug)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        join_request_decide(
+            actor=request.user,  # type: ignore[arg-type]
+            join_request=join_request,
+            approve=approve,
+            response=form.cleaned_data["response"],
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        text = (
+            _("%(person)s est maintenant membre du cercle.")
+            if approve
+            else _("La demande de %(person)s est refusée ; la personne en est informée.")
+        )
+        messages.success(request, text % {"person": join_request.person})
+    return redirect("circles:requests", slug=circle.slug)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    form = InvitationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invitation_create(
+                    actor=request.user,  # type: ignore[arg-type]
+                    circle=circle,
+                    email=form.cleaned_data["email"],
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("L'invitation est envoyée à %(email)s.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("circles:invite", slug=circle.slug)
+        else:
+            status = 400
+    context = {
+        **_circle_context(request, circle),
+        "form": form,
+        "invitations": list(circle_pending_invitations(circle=circle)[:200]),
+    }
+    return render(request, "circles/invite.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_page(request: HttpRequest, code: str) -> HttpResponse:
+    invitation = invitation_get(code=code)
+    if invitation is None:
+        raise Http404
+    circle = invitation.circle
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        # Ask to sign in or sign up first; the page comes back here afterwards.
+        context = {"invitation": invitation, "circle": circle, "next": request.get_full_path()}
+        return render(request, "circles/invitation.html", context)
+    is_invited = policies.is_invited_person(request.user, invitation)
+    if request.method == "POST" and is_invited:
+        answer = request.POST.get("answer")
+        try:
+            if answer == "accept":
+                invitation_accept(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+                messages.success(
+                    request, _("Bienvenue dans le cercle « %(circle)s » !") % {"circle": circle}
+                )
+                return redirect("circles:detail", slug=circle.slug)
+            if answer == "decline":
+                invitation_decline(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+                messages.info(request, _("Vous avez décliné l'invitation."))
+                return redirect("circles:list")
+            messages.error(request, _("Choisissez d'accepter ou de décliner l'invitation."))
+        except ValidationError as error:
+            _errors(request, error)
+        invitation.refresh_from_db()
+    elif request.method == "POST":
+        raise PermissionDenied
+    context = {
+        "invitation": invitation,
+        "circle": circle,
+        "is_invited": is_invited,
+        "is_pending": invitation.status == InvitationStatus.PENDING,
+        "is_member": policies.is_circle_member(request.user, circle),
+    }
+    status = 200 if is_invited else 403
+    return render(request, "circles/invitation.html", context, status=status)
+
+
+# --- Create, edit, archive ----------------------------------------------------------------
+
+
+def _parent_choices(request: HttpRequest) -> Any:
+    circles = Circle.objects.filter(archived_at__isnull=True).order_by("name")
+    if policies.is_circle_admin(request.user):
+        return circles
+    return circles.filter(pk__in=policies.coordinated_circle_ids(request.user))
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_new(request: HttpRequest) -> HttpResponse:
+    if not policies.can_create_some_circle(request.user):
+        raise PermissionDenied
+    is_admin = policies.is_circle_admin(request.user)
+    initial: dict[str, Any] = {}
+    parent_slug = request.GET.get("parent", "")
+    if parent_slug:
+        initial["parent"] = policies.get_circle_for_user(request.user, parent_slug)
+    form = CircleForm(
+        request.POST or None,
+        initial=initial,
+        parents=_parent_choices(request),
+        parent_required=not is_admin,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.circle_data()
+            if not policies.can_create_circle(request.user, data["parent"]):
+                raise PermissionDenied
+            try:
+                circle = circle_create(actor=request.user, **data)  # type: ignore[arg-type]
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Le cercle « %(circle)s » est créé ; vous en êtes coordinateur.")
+                    % {"circle": circle},
+                )
+                return redirect("circles:detail", slug=circle.slug)
+        else:
+            status = 400
+    context = {"form": form, "active_nav": "circles"}
+    return render(request, "circles/circle_form.html", context, status=status)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    editable = Circle.objects.get(pk=circle.pk)
+    is_admin = policies.is_circle_admin(request.user)
+    parents = _parent_choices(request).exclude(pk=circle.pk)
+    if circle.parent_id and not is_admin:
+        # A coordinator keeps the current parent even without coordinating it.
+        parents = Circle.objects.filter(
+            pk__in=[*parents.values_list("pk", flat=True), circle.parent_id]
+        ).order_by("name")
+    form = CircleForm(
+        request.POST or None,
+        instance=editable,
+        parents=parents,
+        parent_required=not is_admin and circle.parent_id is not None,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                updated = circle_update(
+                    actor=request.user,  # type: ignore[arg-type]
+                    circle=circle,
+                    data=form.circle_data(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Les modifications sont enregistrées."))
+                return redirect("circles:detail", slug=updated.slug)
+        else:
+            status = 400
+    context = {"form": form, "circle": circle, "can_manage": True, "active_nav": "circles"}
+    return render(request, "circles/circle_form.html", context, status=status)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def circle_archive_page(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    if request.method == "POST":
+        try:
+            circle_archive(actor=request.user, circle=circle)  # type: ignore[arg-type]
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("circles:detail", slug=circle.slug)
+        messages.success(request, _("Le cercle « %(circle)s » est archivé.") % {"circle": circle})
+        return redirect("circles:list")
+    return render(request, "circles/archive.html", _circle_context(request, circle))
