@@ -1,0 +1,252 @@
+"""Reads for circle discussions, and who may do what in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from essaim.accounts.models import Role
+from essaim.accounts.policies import roles_of
+from essaim.people.models import Person
+
+from .models import (
+    Attachment,
+    Circle,
+    Membership,
+    MembershipRole,
+    Message,
+    Reaction,
+    Thread,
+    ThreadRead,
+    Visibility,
+)
+
+THREADS_PER_PAGE = 25
+PINNED_MAX = 20
+
+
+@dataclass(frozen=True)
+class DiscussionAccess:
+    """What one user may do in the discussions of one circle."""
+
+    circle: Circle
+    person: Person | None
+    role: str | None
+    is_admin: bool
+    authenticated: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_read(self) -> bool:
+        # Public circles: readable by any signed-in person of the network, not the open web.
+        if self.is_member or self.is_admin:
+            return True
+        return self.authenticated and self.circle.visibility == Visibility.PUBLIC
+
+    @property
+    def can_write(self) -> bool:
+        return self.is_member and self.person is not None and self.circle.archived_at is None
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role == MembershipRole.COORDINATOR or self.is_admin
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or Role.ADMIN in roles_of(user))
+    )
+
+
+def discussion_access(user: Any, slug: str) -> DiscussionAccess:
+    """Return the user's rights in a circle's discussions; 404 for a circle they may not see."""
+    circle = Circle.objects.filter(slug=slug).first()
+    if circle is None:
+        raise Http404
+    person = None
+    role = None
+    if user.is_authenticated:
+        membership = (
+            Membership.objects.filter(circle=circle, person__user=user)
+            .select_related("person")
+            .first()
+        )
+        if membership is not None:
+            person, role = membership.person, membership.role
+        else:
+            person = Person.objects.filter(user=user).first()
+    is_admin = _is_admin(user)
+    if circle.visibility == Visibility.SECRET and role is None and not is_admin:
+        # Same answer as a wrong address: a secret circle's existence is not revealed.
+        raise Http404
+    return DiscussionAccess(
+        circle=circle,
+        person=person,
+        role=role,
+        is_admin=is_admin,
+        authenticated=bool(user.is_authenticated),
+    )
+
+
+def _with_last_read(threads: QuerySet[Thread], person: Person | None) -> QuerySet[Thread]:
+    if person is None:
+        return threads
+    last_read = ThreadRead.objects.filter(thread=OuterRef("pk"), person=person).values(
+        "last_read_at"
+    )[:1]
+    return threads.annotate(last_read_at=Subquery(last_read))
+
+
+def _mark_unread(threads: list[Thread], person: Person | None) -> list[Thread]:
+    for thread in threads:
+        last_read = getattr(thread, "last_read_at", None)
+        thread.unread = person is not None and (  # type: ignore[attr-defined]
+            last_read is None or thread.last_activity_at > last_read
+        )
+    return threads
+
+
+@dataclass
+class ThreadPage:
+    pinned: list[Thread]
+    threads: list[Thread]
+    next_cursor: str
+
+
+def encode_cursor(thread: Thread) -> str:
+    return f"{thread.last_activity_at.timestamp():.6f}_{thread.pk}"
+
+
+def decode_cursor(value: str) -> tuple[datetime, int] | None:
+    """Read a "before" cursor from a URL; None when it is missing or malformed."""
+    from datetime import UTC
+
+    try:
+        stamp, pk = value.split("_", 1)
+        return datetime.fromtimestamp(float(stamp), tz=UTC), int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def thread_list(
+    *, circle: Circle, person: Person | None, before: str = "", limit: int = THREADS_PER_PAGE
+) -> ThreadPage:
+    """List a circle's threads: pinned first, then by last activity, one keyset page."""
+    base = _with_last_read(Thread.objects.filter(circle=circle).select_related("author"), person)
+    cursor = decode_cursor(before) if before else None
+    pinned: list[Thread] = []
+    if cursor is None:
+        pinned = list(base.filter(pinned=True).order_by("-last_activity_at", "-id")[:PINNED_MAX])
+    rest = base.filter(pinned=False).order_by("-last_activity_at", "-id")
+    if cursor is not None:
+        stamp, pk = cursor
+        rest = rest.filter(Q(last_activity_at__lt=stamp) | Q(last_activity_at=stamp, id__lt=pk))
+    rows = list(rest[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else ""
+    return ThreadPage(
+        pinned=_mark_unread(pinned, person),
+        threads=_mark_unread(rows[:limit], person),
+        next_cursor=next_cursor,
+    )
+
+
+def thread_get(*, circle: Circle, thread_id: int) -> Thread:
+    """Return a thread of this circle, or raise Http404."""
+    thread = Thread.objects.filter(circle=circle, pk=thread_id).select_related("author").first()
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def thread_messages(*, thread: Thread, include_hidden: bool) -> QuerySet[Message]:
+    """Messages of a thread in order; hidden ones only for moderators."""
+    messages = (
+        Message.objects.filter(thread=thread)
+        .select_related("author", "hidden_by")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    if not include_hidden:
+        messages = messages.filter(hidden_at__isnull=True)
+    return messages
+
+
+def message_get(*, circle: Circle, message_id: int, include_hidden: bool) -> Message:
+    """Return a message of this circle's threads, or raise Http404."""
+    messages = Message.objects.filter(pk=message_id, thread__circle=circle).select_related(
+        "thread", "thread__circle", "author"
+    )
+    if not include_hidden:
+        messages = messages.filter(hidden_at__isnull=True)
+    message = messages.first()
+    if message is None:
+        raise Http404
+    return message
+
+
+def attachment_get(*, circle: Circle, attachment_id: int, include_hidden: bool) -> Attachment:
+    """Return an attachment of this circle's messages, or raise Http404."""
+    attachments = Attachment.objects.filter(
+        pk=attachment_id, message__thread__circle=circle
+    ).select_related("message")
+    if not include_hidden:
+        attachments = attachments.filter(message__hidden_at__isnull=True)
+    attachment = attachments.first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    emoji: str
+    label: str
+    count: int
+    mine: bool
+
+
+def reaction_summaries(
+    *, message_ids: list[int], person: Person | None, choices: dict[str, Any]
+) -> dict[int, list[ReactionCount]]:
+    """Count each offered reaction per message, and tell which ones are the person's own."""
+    counts: dict[tuple[int, str], int] = {}
+    mine: set[tuple[int, str]] = set()
+    if message_ids:
+        rows = Reaction.objects.filter(message_id__in=message_ids).values_list(
+            "message_id", "emoji", "person_id"
+        )
+        for message_id, emoji, person_id in rows:
+            counts[(message_id, emoji)] = counts.get((message_id, emoji), 0) + 1
+            if person is not None and person_id == person.pk:
+                mine.add((message_id, emoji))
+    return {
+        message_id: [
+            ReactionCount(
+                emoji=emoji,
+                label=str(label),
+                count=counts.get((message_id, emoji), 0),
+                mine=(message_id, emoji) in mine,
+            )
+            for emoji, label in choices.items()
+        ]
+        for message_id in message_ids
+    }
+
+
+def last_read_at(*, thread: Thread, person: Person | None) -> datetime | None:
+    if person is None:
+        return None
+    return (
+        ThreadRead.objects.filter(thread=thread, person=person)
+        .values_list("last_read_at", flat=True)
+        .first()
+    )
