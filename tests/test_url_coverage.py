@@ -10,11 +10,19 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.accounts.test_pages import ROUTES as ACCOUNT_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
+from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 
-MATRICES = (CORE_ROUTES, ACCOUNT_ROUTES, PEOPLE_ROUTES, IMPORT_ROUTES, CIRCLE_ROUTES)
+MATRICES = (
+    CORE_ROUTES,
+    ACCOUNT_ROUTES,
+    PEOPLE_ROUTES,
+    IMPORT_ROUTES,
+    CIRCLE_ROUTES,
+    DISCUSSION_ROUTES,
+)
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
 # exercised by the flow tests named here rather than by the generic matrix.

@@ -9,21 +9,17 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from essaim.accounts.models import Role
-from essaim.accounts.policies import roles_of
 from essaim.people.models import Person
 
 from .models import (
     Attachment,
     Circle,
-    Membership,
-    MembershipRole,
     Message,
     Reaction,
     Thread,
     ThreadRead,
-    Visibility,
 )
+from .policies import can_manage_circle, can_read_circle_content, circle_role, get_circle_for_user
 
 THREADS_PER_PAGE = 25
 PINNED_MAX = 20
@@ -36,64 +32,30 @@ class DiscussionAccess:
     circle: Circle
     person: Person | None
     role: str | None
-    is_admin: bool
-    authenticated: bool
+    can_read: bool
+    can_moderate: bool
 
     @property
     def is_member(self) -> bool:
         return self.role is not None
 
     @property
-    def can_read(self) -> bool:
-        # Public circles: readable by any signed-in person of the network, not the open web.
-        if self.is_member or self.is_admin:
-            return True
-        return self.authenticated and self.circle.visibility == Visibility.PUBLIC
-
-    @property
     def can_write(self) -> bool:
+        # Members write; others (admins, readers of a public circle) only read.
         return self.is_member and self.person is not None and self.circle.archived_at is None
-
-    @property
-    def can_moderate(self) -> bool:
-        return self.role == MembershipRole.COORDINATOR or self.is_admin
-
-
-def _is_admin(user: Any) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or Role.ADMIN in roles_of(user))
-    )
 
 
 def discussion_access(user: Any, slug: str) -> DiscussionAccess:
     """Return the user's rights in a circle's discussions; 404 for a circle they may not see."""
-    circle = Circle.objects.filter(slug=slug).first()
-    if circle is None:
-        raise Http404
-    person = None
-    role = None
-    if user.is_authenticated:
-        membership = (
-            Membership.objects.filter(circle=circle, person__user=user)
-            .select_related("person")
-            .first()
-        )
-        if membership is not None:
-            person, role = membership.person, membership.role
-        else:
-            person = Person.objects.filter(user=user).first()
-    is_admin = _is_admin(user)
-    if circle.visibility == Visibility.SECRET and role is None and not is_admin:
-        # Same answer as a wrong address: a secret circle's existence is not revealed.
-        raise Http404
+    circle = get_circle_for_user(user, slug)
+    person = Person.objects.filter(user=user).first() if user.is_authenticated else None
     return DiscussionAccess(
         circle=circle,
         person=person,
-        role=role,
-        is_admin=is_admin,
-        authenticated=bool(user.is_authenticated),
+        role=circle_role(user, circle),
+        # Public circles: readable by signed-in people of the network, not by the open web.
+        can_read=bool(user.is_authenticated) and can_read_circle_content(user, circle),
+        can_moderate=can_manage_circle(user, circle),
     )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -24,5 +24,5 @@ urlpatterns = [
     path("<slug:slug>/demandes/", views.circle_requests, name="requests"),
     path("<slug:slug>/demandes/<int:request_id>/", views.request_decide, name="request_decide"),
     path("<slug:slug>/inviter/", views.circle_invite, name="invite"),
-    # Discussions (essaim/circles/discussion_urls.py) are included here by their engineer.
+    path("<slug:slug>/discussions/", include("essaim.circles.discussion_urls")),
 ]

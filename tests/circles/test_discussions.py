@@ -21,7 +21,7 @@ from essaim.feed.models import Activity, Notification, NotificationKind, Verb
 from tests.circles.discussion_world import World, build_world, png_bytes, png_upload
 from tests.people.factories import PersonFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.circles.discussions_urlconf")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from tests.access import Route, assert_access
 from tests.circles.discussion_world import DISCUSSION_ROLES, World, build_world
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.circles.discussions_urlconf")]
+pytestmark = pytest.mark.django_db
 
 WORLD: dict[str, World] = {}
 
