@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("compte/", include("allauth.urls")),
     path("personnes/", include("essaim.people.urls")),
     path("cercles/", include("essaim.circles.urls")),
+    path("fil/", include("essaim.feed.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

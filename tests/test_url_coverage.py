@@ -12,6 +12,7 @@ from tests.accounts.test_pages import ROUTES as ACCOUNT_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
 from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
+from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 
@@ -20,6 +21,7 @@ MATRICES = (
     ACCOUNT_ROUTES,
     PEOPLE_ROUTES,
     IMPORT_ROUTES,
+    FEED_ROUTES,
     CIRCLE_ROUTES,
     DISCUSSION_ROUTES,
 )

@@ -1,15 +1,23 @@
-"""Writes for the activity stream and notifications."""
+"""Writes for the activity stream, notifications and delivery preferences."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.utils import timezone
 
 from essaim.circles.models import Circle, Message, Thread
 from essaim.people.models import Person
 
-from .models import Activity, Notification
+from .models import (
+    DEFAULT_DELIVERY,
+    Activity,
+    Delivery,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 
 
 @transaction.atomic
@@ -49,4 +57,89 @@ def notifications_create(
         )
         for person in {p.pk: p for p in recipients}.values()
     ]
-    return Notification.objects.bulk_create(rows, batch_size=1000)
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    _email_immediately(created, kind)
+    return created
+
+
+def _email_immediately(created: list[Notification], kind: str) -> None:
+    # One task for the whole batch, whatever its size: never one job per recipient.
+    if not created:
+        return
+    recipient_ids = [n.recipient_id for n in created]
+    if DEFAULT_DELIVERY[kind] == Delivery.IMMEDIATE:
+        opted_out = set(
+            NotificationPreference.objects.filter(person_id__in=recipient_ids, kind=kind)
+            .exclude(delivery=Delivery.IMMEDIATE)
+            .values_list("person_id", flat=True)
+        )
+        wanted = [n.pk for n in created if n.recipient_id not in opted_out]
+    else:
+        opted_in = set(
+            NotificationPreference.objects.filter(
+                person_id__in=recipient_ids, kind=kind, delivery=Delivery.IMMEDIATE
+            ).values_list("person_id", flat=True)
+        )
+        wanted = [n.pk for n in created if n.recipient_id in opted_in]
+    if wanted:
+        from .tasks import notifications_email
+
+        # After commit: a worker must not look for rows that a rollback would remove.
+        transaction.on_commit(lambda: notifications_email.enqueue(wanted))
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: Person, notification: Notification) -> Notification:
+    """Mark one of the actor's notifications as read."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionError("not the recipient")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: Person) -> int:
+    """Mark every unread notification of the actor as read; return how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_preferences_update(
+    *, actor: Person, person: Person, choices: Mapping[str, str]
+) -> None:
+    """Store a person's delivery choice for each notification kind."""
+    if actor.pk != person.pk:
+        raise PermissionError("a person sets only their own preferences")
+    for kind, delivery in choices.items():
+        if kind not in NotificationKind.values or delivery not in Delivery.values:
+            raise ValueError(f"unknown kind or delivery: {kind!r} {delivery!r}")
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(person=person, kind=k, delivery=d) for k, d in choices.items()],
+        update_conflicts=True,
+        unique_fields=["person", "kind"],
+        update_fields=["delivery"],
+    )
+
+
+@transaction.atomic
+def notifications_unsubscribe(*, person: Person, delivery: str) -> list[str]:
+    """Stop the emails of one delivery (a digest or immediate) for a person; return the kinds."""
+    from .selectors import preferences_for
+
+    if delivery not in (Delivery.IMMEDIATE, Delivery.DAILY, Delivery.WEEKLY):
+        raise ValueError(f"cannot unsubscribe from {delivery!r}")
+    kinds = [kind for kind, value in preferences_for(person).items() if value == delivery]
+    if kinds:
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(person=person, kind=k, delivery=Delivery.NEVER) for k in kinds],
+            update_conflicts=True,
+            unique_fields=["person", "kind"],
+            update_fields=["delivery"],
+        )
+    return kinds

@@ -154,8 +154,8 @@ def test_directory_query_count_is_constant(client, login_as, django_assert_num_q
     client.force_login(login_as("coordinator"))
     _people_with_tags(rows)
     client.get(URL)  # warm the organisation cache, like any later page view
-    # session, user, roles, count, page, tags of the page, tag suggestions
-    with django_assert_num_queries(7):
+    # session, user, roles, count, page, tags of the page, tag suggestions, unread badge
+    with django_assert_num_queries(8):
         response = client.get(URL, {"q": "exemple.fr"})
     assert len(response.context["page"].object_list) == rows
     # htmx partial: no tag suggestions to read

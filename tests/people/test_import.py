@@ -233,7 +233,7 @@ def test_import_list_query_count_is_constant(client, admin_user, django_assert_n
     url = reverse("people:import_start")
     make_job(admin_user)
     client.get(url)  # warm the organisation cache
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(6) as few:  # 6th: unread-notification badge
         assert client.get(url).status_code == 200
     for _ in range(5):
         make_job(admin_user)
@@ -250,8 +250,8 @@ def test_preview_query_count_is_constant(client, admin_user, django_assert_num_q
     )
     big = validated_job(admin_user, big_csv)
     client.get(reverse("people:import_preview", kwargs={"job_id": small.pk}))
-    # Session, user, staff roles, the job: errors and rows are stored on the job.
-    with django_assert_num_queries(4) as few:
+    # Session, user, staff roles, the job (errors and rows are stored on it), unread badge.
+    with django_assert_num_queries(5) as few:
         client.get(reverse("people:import_preview", kwargs={"job_id": small.pk}))
     with django_assert_num_queries(len(few.captured_queries)):
         page = client.get(reverse("people:import_preview", kwargs={"job_id": big.pk}))

@@ -289,8 +289,9 @@ def test_merge_candidates_query_count_is_constant(admin, django_assert_num_queri
     PersonFactory(family_name="Doublement", email="autre@exemple.fr")
     url = reverse("people:merge", kwargs={"pk": keep.pk})
     admin.get(url)  # warm the organisation cache
-    # session, user, roles, person, its tags, likely duplicates and their tags, search and tags
-    with django_assert_num_queries(9):
+    # session, user, roles, person, its tags, likely duplicates and their tags, search and tags,
+    # unread-notification badge
+    with django_assert_num_queries(10):
         response = admin.get(url, {"q": "double"})
     assert len(response.context["likely"]) == rows
     assert [p.family_name for p in response.context["found"]] == ["Doublement"]

@@ -1,0 +1,59 @@
+"""The periodic jobs of Essaim and when they run (Europe/Paris wall-clock time).
+
+`manage.py scheduler` runs them in a long-lived loop; `manage.py run_periodic <job>`
+runs one now, for cron or a systemd timer. A job only enqueues a task: the work itself
+happens in the task worker. Enqueuing a digest twice sends nothing twice (the digest
+claims its items), so a restart around 07:00 is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    at: time
+    # Monday = 0 … Sunday = 6; None means every day.
+    weekday: int | None
+    run: Callable[[], object]
+
+    def next_run(self, after: datetime) -> datetime:
+        """Return the first run time strictly after `after` (an aware datetime)."""
+        local = after.astimezone(PARIS)
+        day = local.date()
+        for offset in range(8):
+            candidate_day = day + timedelta(days=offset)
+            if self.weekday is not None and candidate_day.weekday() != self.weekday:
+                continue
+            # Building from the wall-clock time keeps 07:00 across daylight-saving changes.
+            candidate = datetime.combine(candidate_day, self.at, tzinfo=PARIS)
+            if candidate > local:
+                return candidate
+        raise AssertionError("unreachable: a week always holds the weekday")
+
+
+def _enqueue_digest(period: str) -> Callable[[], object]:
+    def run() -> object:
+        from .tasks import digest_send
+
+        return digest_send.enqueue(period)
+
+    return run
+
+
+JOBS: dict[str, Job] = {
+    "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
+    "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
+}
+
+
+def due_jobs(previous: datetime, now: datetime) -> list[Job]:
+    """Return the jobs whose run time falls in (previous, now]."""
+    return [job for job in JOBS.values() if job.next_run(previous) <= now]

@@ -1,0 +1,42 @@
+"""Template helpers of the feed: links to what an activity is about, the home-page excerpt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from essaim.feed import selectors
+from essaim.feed.models import Activity
+
+register = template.Library()
+
+HOME_FEED_SIZE = 5
+
+
+@register.filter
+def activity_link(activity: Activity) -> str:
+    """Return the page of the thread or circle an activity is about ('' until it exists)."""
+    circle = activity.circle
+    attempts: list[tuple[str, dict[str, Any]]] = []
+    if activity.thread_id:
+        attempts.append(("circles:thread", {"slug": circle.slug, "thread_id": activity.thread_id}))
+    attempts.append(("circles:detail", {"slug": circle.slug}))
+    for name, kwargs in attempts:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@register.inclusion_tag("feed/_home_feed.html", takes_context=True)
+def home_feed(context: template.Context) -> dict[str, Any]:
+    """Show the newest activities of the signed-in person's circles."""
+    person = context.get("person")
+    if person is None:
+        return {"page": None, "circles": []}
+    circles = selectors.member_circles(person)
+    page = selectors.feed_page(circle_ids=[c.pk for c in circles], size=HOME_FEED_SIZE)
+    return {"page": page, "circles": circles}

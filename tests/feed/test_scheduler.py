@@ -1,0 +1,93 @@
+"""The scheduler: run times in Paris wall-clock time, due jobs, the commands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_tasks import default_task_backend
+
+from essaim.feed import scheduling
+from essaim.feed.management.commands.scheduler import Command as SchedulerCommand
+from essaim.feed.scheduling import JOBS, PARIS, due_jobs
+
+pytestmark = pytest.mark.django_db
+
+
+def paris(*args: int) -> datetime:
+    return datetime(*args, tzinfo=PARIS)  # type: ignore[misc]
+
+
+def test_daily_runs_at_seven_paris_time():
+    job = JOBS["daily"]
+    assert job.next_run(paris(2026, 11, 23, 6, 59)) == paris(2026, 11, 23, 7, 0)
+    assert job.next_run(paris(2026, 11, 23, 7, 0)) == paris(2026, 11, 24, 7, 0)
+    # Across the spring change (29 March 2026), still 07:00 on the wall clock.
+    assert job.next_run(paris(2026, 3, 28, 8, 0)) == paris(2026, 3, 29, 7, 0)
+    assert job.next_run(paris(2026, 3, 28, 8, 0)).utcoffset() == timedelta(hours=2)
+
+
+def test_weekly_runs_on_monday_at_seven():
+    job = JOBS["weekly"]
+    # 23 November 2026 is a Monday.
+    assert job.next_run(paris(2026, 11, 20, 12, 0)) == paris(2026, 11, 23, 7, 0)
+    assert job.next_run(paris(2026, 11, 23, 7, 0)) == paris(2026, 11, 30, 7, 0)
+
+
+def test_due_jobs_between_two_ticks():
+    assert [j.name for j in due_jobs(paris(2026, 11, 23, 6, 59), paris(2026, 11, 23, 7, 0))] == [
+        "daily",
+        "weekly",
+    ]
+    assert [j.name for j in due_jobs(paris(2026, 11, 24, 6, 59), paris(2026, 11, 24, 7, 1))] == [
+        "daily"
+    ]
+    assert due_jobs(paris(2026, 11, 24, 7, 1), paris(2026, 11, 24, 7, 2)) == []
+    # A machine asleep over 07:00 catches up once when it wakes.
+    assert [j.name for j in due_jobs(paris(2026, 11, 24, 5, 0), paris(2026, 11, 24, 9, 0))] == [
+        "daily"
+    ]
+
+
+@pytest.fixture
+def dummy_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    yield default_task_backend
+    default_task_backend.clear()  # type: ignore[attr-defined]
+
+
+def test_run_periodic_enqueues_the_digest(dummy_tasks):
+    out = StringIO()
+    call_command("run_periodic", "weekly", stdout=out)
+    assert [(r.task.name, r.args) for r in dummy_tasks.results] == [("digest_send", ["weekly"])]
+    assert "weekly" in out.getvalue()
+
+
+def test_run_periodic_refuses_an_unknown_job():
+    with pytest.raises(CommandError):
+        call_command("run_periodic", "hourly")
+
+
+def test_scheduler_tick_enqueues_due_jobs_and_survives_a_failure(dummy_tasks, monkeypatch):
+    command = SchedulerCommand(stdout=StringIO())
+    command.tick(paris(2026, 11, 23, 6, 59, 30), paris(2026, 11, 23, 7, 0, 0))
+    assert sorted(r.args[0] for r in dummy_tasks.results) == ["daily", "weekly"]
+
+    def broken() -> None:
+        raise RuntimeError("database down")
+
+    monkeypatch.setitem(
+        scheduling.JOBS, "daily", scheduling.Job("daily", JOBS["daily"].at, None, broken)
+    )
+    command.tick(paris(2026, 11, 30, 6, 59, 30), paris(2026, 11, 30, 7, 0, 0))
+    assert sorted(r.args[0] for r in dummy_tasks.results) == ["daily", "weekly", "weekly"]
+
+
+def test_scheduler_once_exits(dummy_tasks):
+    out = StringIO()
+    call_command("scheduler", "--once", stdout=out)
+    assert "scheduler: started" in out.getvalue()
