@@ -528,7 +528,8 @@ def invitation_create(
 
 def _lock_invitation(invitation: CircleInvitation) -> CircleInvitation:
     return (
-        CircleInvitation.objects.select_for_update()
+        # "of self": the invited person is a nullable join, which FOR UPDATE cannot lock.
+        CircleInvitation.objects.select_for_update(of=("self",))
         .select_related("circle", "person")
         .get(pk=invitation.pk)
     )

@@ -1,0 +1,424 @@
+"""Circle and membership services and pages: flows, bad input, counters, notifications."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from essaim.circles.models import (
+    Circle,
+    CircleInvitation,
+    InvitationStatus,
+    JoinPolicy,
+    JoinRequest,
+    Membership,
+    MembershipRole,
+    RequestStatus,
+)
+from essaim.circles.services import (
+    circle_archive,
+    circle_create,
+    circle_update,
+    invitation_accept,
+    invitation_create,
+    join_request_create,
+    join_request_decide,
+    membership_join,
+    membership_leave,
+    membership_set_role,
+)
+from essaim.core.models import AuditLog
+from essaim.feed.models import Activity, Notification, NotificationKind, Verb
+from tests.accounts.factories import UserFactory
+from tests.circles.conftest import World
+from tests.conftest import make_user_for_role
+from tests.people.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(circle: Circle) -> int:
+    circle.refresh_from_db()
+    assert circle.member_count == Membership.objects.filter(circle=circle).count()
+    return circle.member_count
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# --- Joining --------------------------------------------------------------------------
+
+
+def test_join_open_circle_counts_records_and_notifies(world: World):
+    b = world.circles["b"]
+    before = _count(b)
+    membership_join(actor=world.users["member"], circle=b)
+    assert _count(b) == before + 1
+    activity = Activity.objects.filter(circle=b, verb=Verb.MEMBER_JOINED).latest("id")
+    assert activity.actor == world.person("member")
+    coordinator = Membership.objects.get(circle=b, role=MembershipRole.COORDINATOR).person
+    assert Notification.objects.filter(
+        recipient=coordinator, kind=NotificationKind.NEW_MEMBER, circle=b
+    ).exists()
+
+
+def test_join_twice_is_refused_and_counts_once(world: World):
+    b = world.circles["b"]
+    before = _count(b)
+    with pytest.raises(ValidationError, match="déjà membre"):
+        membership_join(actor=world.users["member_b"], circle=b)
+    assert _count(b) == before
+
+
+def test_join_request_circle_directly_is_refused_with_a_message(client, world: World):
+    a = world.circles["a"]
+    before = _count(a)
+    client.force_login(world.users["sympathiser"])
+    response = client.post(reverse("circles:join", kwargs={"slug": a.slug}), follow=True)
+    assert "sur demande" in " ".join(_messages(response))
+    assert _count(a) == before
+
+
+def test_join_invitation_only_circle_is_refused_with_a_message(client, world: World):
+    national = world.circles["national"]
+    national.join_policy = JoinPolicy.INVITATION
+    national.save()
+    before = _count(national)
+    client.force_login(world.users["member"])
+    response = client.post(reverse("circles:join", kwargs={"slug": national.slug}), follow=True)
+    assert "sur invitation seulement" in " ".join(_messages(response))
+    assert _count(national) == before
+
+
+def test_guessing_a_secret_circle_url_changes_nothing(client, world: World):
+    secret = world.circles["secret"]
+    before = _count(secret)
+    client.force_login(world.users["member_a"])
+    for name in ("circles:join", "circles:request", "circles:leave"):
+        response = client.post(reverse(name, kwargs={"slug": secret.slug}))
+        assert response.status_code == 404
+        assert "Cellule" not in response.content.decode()
+    assert _count(secret) == before
+    assert not JoinRequest.objects.filter(circle=secret).exists()
+
+
+def test_htmx_join_returns_the_membership_box(client, world: World):
+    b = world.circles["b"]
+    client.force_login(world.users["member"])
+    response = client.post(
+        reverse("circles:join", kwargs={"slug": b.slug}), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Vous êtes membre de ce cercle." in body
+    assert _count(b) == 3
+
+
+# --- Requests -------------------------------------------------------------------------
+
+
+def test_second_pending_request_is_refused(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["member"])
+    response = client.post(
+        reverse("circles:request", kwargs={"slug": a.slug}), {"message": "Encore"}, follow=True
+    )
+    assert "déjà une demande en attente" in " ".join(_messages(response))
+    assert JoinRequest.objects.filter(circle=a, person=world.person("member")).count() == 1
+
+
+def test_request_notifies_coordinators(world: World):
+    a = world.circles["a"]
+    join_request_create(actor=world.users["sympathiser"], circle=a, message="Bonjour")
+    assert Notification.objects.filter(
+        recipient=world.person("coordinator_a"), kind=NotificationKind.JOIN_REQUEST, circle=a
+    ).exists()
+
+
+def test_approve_request_adds_member_and_tells_the_person(world: World):
+    a = world.circles["a"]
+    before = _count(a)
+    assert world.join_request is not None
+    decided = join_request_decide(
+        actor=world.users["coordinator_a"],
+        join_request=world.join_request,
+        approve=True,
+        response="Bienvenue parmi nous",
+    )
+    assert decided.status == RequestStatus.APPROVED
+    assert decided.decided_by == world.person("coordinator_a")
+    assert _count(a) == before + 1
+    note = Notification.objects.filter(recipient=world.person("member")).latest("id")
+    assert "acceptée" in note.summary and "Bienvenue parmi nous" in note.summary
+    with pytest.raises(ValidationError, match="déjà reçu une réponse"):
+        join_request_decide(
+            actor=world.users["coordinator_a"], join_request=world.join_request, approve=False
+        )
+    assert _count(a) == before + 1
+
+
+def test_refuse_request_with_a_message(client, world: World):
+    a = world.circles["a"]
+    before = _count(a)
+    assert world.join_request is not None
+    client.force_login(world.users["coordinator_a"])
+    response = client.post(
+        reverse(
+            "circles:request_decide",
+            kwargs={"slug": a.slug, "request_id": world.join_request.pk},
+        ),
+        {"decision": "refuse", "response": "Le groupe est complet cette année."},
+    )
+    assert response.status_code == 302
+    world.join_request.refresh_from_db()
+    assert world.join_request.status == RequestStatus.REFUSED
+    assert _count(a) == before
+    note = Notification.objects.filter(recipient=world.person("member")).latest("id")
+    assert "n'est pas acceptée" in note.summary
+    assert "complet" in note.summary
+
+
+def test_decision_without_choice_changes_nothing(client, world: World):
+    assert world.join_request is not None
+    client.force_login(world.users["coordinator_a"])
+    url = reverse(
+        "circles:request_decide",
+        kwargs={"slug": world.circles["a"].slug, "request_id": world.join_request.pk},
+    )
+    response = client.post(url, {"decision": "peut-etre"}, follow=True)
+    assert "Accepter" in " ".join(_messages(response))
+    world.join_request.refresh_from_db()
+    assert world.join_request.status == RequestStatus.PENDING
+
+
+# --- Invitations ------------------------------------------------------------------------
+
+
+def test_invitation_email_carries_the_code_link(world: World, django_capture_on_commit_callbacks):
+    a = world.circles["a"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(
+            actor=world.users["coordinator_a"], circle=a, email="inconnue@exemple.org"
+        )
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["inconnue@exemple.org"]
+    assert reverse("circles:invitation", kwargs={"code": invitation.code}) in message.body
+    assert "créez-le avec cette adresse" in message.body
+    assert len(invitation.code) >= 32
+
+
+def test_invitation_without_account_then_sign_up_then_accept(client, world: World):
+    secret = world.circles["secret"]
+    invitation = invitation_create(
+        actor=world.users["admin"], circle=secret, email="Nouvelle@Exemple.org"
+    )
+    url = reverse("circles:invitation", kwargs={"code": invitation.code})
+    page = client.get(url).content.decode()
+    assert reverse("account_signup") in page and "Créez-le avec cette même adresse" in page
+    user = UserFactory(email="nouvelle@exemple.org")
+    PersonFactory(user=user, email=user.email)
+    client.force_login(user)
+    response = client.post(url, {"answer": "accept"})
+    assert response.status_code == 302
+    assert Membership.objects.filter(circle=secret, person__user=user).exists()
+    assert client.get(reverse("circles:detail", kwargs={"slug": secret.slug})).status_code == 200
+    _count(secret)
+
+
+def test_invitation_answered_only_by_the_invited_person(client, world: World):
+    assert world.invitation is not None
+    with pytest.raises(ValidationError, match="autre adresse"):
+        invitation_accept(actor=world.users["member_a"], invitation=world.invitation)
+    client.force_login(world.users["member_b"])
+    url = reverse("circles:invitation", kwargs={"code": world.invitation.code})
+    assert client.post(url, {"answer": "accept"}).status_code == 403
+    world.invitation.refresh_from_db()
+    assert world.invitation.status == InvitationStatus.PENDING
+    assert not Membership.objects.filter(
+        circle=world.circles["secret"], person=world.person("member_b")
+    ).exists()
+
+
+def test_declined_invitation_cannot_be_accepted_later(client, world: World):
+    assert world.invitation is not None
+    client.force_login(world.users["member"])
+    url = reverse("circles:invitation", kwargs={"code": world.invitation.code})
+    client.post(url, {"answer": "decline"})
+    response = client.post(url, {"answer": "accept"})
+    assert "plus valable" in response.content.decode()
+    assert not Membership.objects.filter(
+        circle=world.circles["secret"], person=world.person("member")
+    ).exists()
+
+
+def test_second_invitation_to_same_address_is_refused(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["coordinator_a"])
+    url = reverse("circles:invite", kwargs={"slug": a.slug})
+    assert client.post(url, {"email": "quelquun@exemple.org"}).status_code == 302
+    response = client.post(url, {"email": "QUELQUUN@exemple.org"})
+    assert response.status_code == 400
+    assert "attend déjà une réponse" in response.content.decode()
+    assert (
+        CircleInvitation.objects.filter(circle=a, email__iexact="quelquun@exemple.org").count() == 1
+    )
+
+
+def test_inviting_a_member_is_refused(world: World):
+    member_a = world.users["member_a"]
+    assert member_a is not None
+    with pytest.raises(ValidationError, match="déjà membre"):
+        invitation_create(
+            actor=world.users["coordinator_a"], circle=world.circles["a"], email=member_a.email
+        )
+
+
+# --- Roles, leaving, removal ------------------------------------------------------------
+
+
+def test_last_coordinator_cannot_leave_be_demoted_or_removed(client, world: World):
+    a = world.circles["a"]
+    last = world.memberships["coordinator_a"]
+    before = _count(a)
+    with pytest.raises(ValidationError, match="dernier coordinateur"):
+        membership_leave(actor=world.users["coordinator_a"], circle=a)
+    with pytest.raises(ValidationError, match="au moins un coordinateur"):
+        membership_set_role(actor=world.users["admin"], membership=last, role="member")
+    client.force_login(world.users["admin"])
+    response = client.post(
+        reverse("circles:member_remove", kwargs={"slug": a.slug, "membership_id": last.pk}),
+        {"reason": "Essai"},
+    )
+    assert response.status_code == 400
+    assert "dernier coordinateur" in response.content.decode()
+    last.refresh_from_db()
+    assert last.role == MembershipRole.COORDINATOR
+    assert _count(a) == before
+
+
+def test_promote_then_the_old_coordinator_may_step_down(world: World):
+    a = world.circles["a"]
+    membership_set_role(
+        actor=world.users["coordinator_a"],
+        membership=world.memberships["member_a"],
+        role="coordinator",
+    )
+    membership_set_role(
+        actor=world.users["coordinator_a"],
+        membership=world.memberships["coordinator_a"],
+        role="member",
+    )
+    roles = dict(Membership.objects.filter(circle=a).values_list("person_id", "role"))
+    assert roles[world.person("member_a").pk] == MembershipRole.COORDINATOR
+    assert roles[world.person("coordinator_a").pk] == MembershipRole.MEMBER
+    assert AuditLog.objects.filter(action="circle.member_role").count() == 2
+
+
+def test_remove_member_needs_a_reason_and_is_audited(client, world: World):
+    a = world.circles["a"]
+    target = world.memberships["member_a"]
+    before = _count(a)
+    client.force_login(world.users["coordinator_a"])
+    url = reverse("circles:member_remove", kwargs={"slug": a.slug, "membership_id": target.pk})
+    assert client.post(url, {"reason": "  "}).status_code == 400
+    assert _count(a) == before
+    assert client.post(url, {"reason": "A déménagé"}).status_code == 302
+    assert _count(a) == before - 1
+    entry = AuditLog.objects.get(action="circle.member_remove")
+    assert entry.details["reason"] == "A déménagé"
+
+
+def test_leave_then_count_drops(world: World):
+    b = world.circles["b"]
+    before = _count(b)
+    membership_leave(actor=world.users["member_b"], circle=b)
+    assert _count(b) == before - 1
+    with pytest.raises(ValidationError, match="pas membre"):
+        membership_leave(actor=world.users["member_b"], circle=b)
+    assert _count(b) == before - 1
+
+
+# --- Creating and editing circles ------------------------------------------------------
+
+
+def test_create_circle_makes_creator_coordinator_and_records_activity(world: World):
+    circle = circle_create(
+        actor=world.users["coordinator_a"], name="Atelier vélo", parent=world.circles["a"]
+    )
+    assert circle.slug == "atelier-velo"
+    assert _count(circle) == 1
+    assert Membership.objects.get(circle=circle).person == world.person("coordinator_a")
+    assert Activity.objects.filter(circle=circle, verb=Verb.CIRCLE_CREATED).exists()
+    assert AuditLog.objects.filter(action="circle.create", target_id=str(circle.pk)).exists()
+    twin = circle_create(actor=world.users["admin"], name="Atelier vélo")
+    assert twin.slug == "atelier-velo-2"
+
+
+def test_coordinator_cannot_create_under_a_circle_they_do_not_coordinate(client, world: World):
+    client.force_login(world.users["coordinator_a"])
+    before = Circle.objects.count()
+    response = client.post(
+        reverse("circles:create"),
+        {
+            "name": "Cercle pirate",
+            "kind": "team",
+            "parent": world.circles["b"].pk,
+            "visibility": "public",
+            "join_policy": "open",
+        },
+    )
+    assert response.status_code == 400
+    assert Circle.objects.count() == before
+
+
+def test_reserved_or_taken_slug_is_refused(client, world: World):
+    client.force_login(world.users["admin"])
+    before = Circle.objects.count()
+    for slug in ("nouveau", world.circles["a"].slug):
+        response = client.post(
+            reverse("circles:create"),
+            {
+                "name": "Essai",
+                "slug": slug,
+                "kind": "team",
+                "visibility": "public",
+                "join_policy": "open",
+            },
+        )
+        assert response.status_code == 400
+        assert "choisissez-en une autre" in response.content.decode()
+    assert Circle.objects.count() == before
+
+
+def test_circle_cannot_move_under_its_own_child(world: World):
+    national = world.circles["national"]
+    with pytest.raises(ValidationError, match="sous lui-même"):
+        circle_update(
+            actor=world.users["admin"], circle=national, data={"parent": world.circles["a"]}
+        )
+    national.refresh_from_db()
+    assert national.parent_id is None
+
+
+def test_archive_refused_while_children_are_active(world: World):
+    national = world.circles["national"]
+    with pytest.raises(ValidationError, match="sous-cercles actifs"):
+        circle_archive(actor=world.users["admin"], circle=national)
+    national.refresh_from_db()
+    assert national.archived_at is None
+    archived = circle_archive(actor=world.users["admin"], circle=world.circles["b"])
+    assert archived.archived_at is not None
+    with pytest.raises(ValidationError, match="archivé"):
+        membership_join(actor=world.users["member"], circle=archived)
+
+
+def test_circles_nav_entry_for_signed_in_people(client, world: World):
+    assert 'href="/cercles/"' not in client.get(reverse("core:home")).content.decode()
+    client.force_login(make_user_for_role("sympathiser"))
+    assert 'href="/cercles/"' in client.get(reverse("core:home")).content.decode()
