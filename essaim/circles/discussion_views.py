@@ -134,7 +134,11 @@ def _render_thread(
     previous_read = last_read_at(thread=thread, person=access.person)
     for message in page_messages:
         message.reaction_counts = summaries[message.pk]  # type: ignore[attr-defined]
-        message.is_new = previous_read is not None and message.created_at > previous_read  # type: ignore[attr-defined]
+        message.is_new = (  # type: ignore[attr-defined]
+            previous_read is not None
+            and message.created_at > previous_read
+            and message.author_id != getattr(access.person, "pk", None)
+        )
     if access.person is not None and request.method == "GET":
         services.thread_mark_read(person=access.person, thread=thread)
     if reply_form is None and access.can_write and not thread.locked:

@@ -331,7 +331,7 @@ def thread_create(
         thread=thread, author=person, body=body, body_html=render_markdown(body)
     )
     _attachments_store(message, files)
-    ThreadRead.objects.create(thread=thread, person=person, last_read_at=now)
+    ThreadRead.objects.create(thread=thread, person=person, last_read_at=message.created_at)
     activity = activity_record(
         circle=circle,
         actor=person,
@@ -367,16 +367,15 @@ def message_post(
             _("Cette discussion est verrouillée : on ne peut plus y répondre."), code="locked"
         )
     body = _check_body(body)
-    now = timezone.now()
     message = Message.objects.create(
         thread=locked_thread, author=person, body=body, body_html=render_markdown(body)
     )
     _attachments_store(message, files)
     Thread.objects.filter(pk=locked_thread.pk).update(
-        reply_count=F("reply_count") + 1, last_activity_at=now
+        reply_count=F("reply_count") + 1, last_activity_at=message.created_at
     )
     ThreadRead.objects.update_or_create(
-        thread=locked_thread, person=person, defaults={"last_read_at": now}
+        thread=locked_thread, person=person, defaults={"last_read_at": message.created_at}
     )
     activity = activity_record(
         circle=circle,
@@ -395,7 +394,42 @@ def message_post(
         message=message,
         activity=activity,
     )
+    _notify_participants(
+        thread=locked_thread,
+        circle=circle,
+        message=message,
+        author=person,
+        skip={p.pk for p in mentions.people},
+        activity=activity,
+    )
     return Posted(thread=locked_thread, message=message, unknown_mentions=mentions.unknown)
+
+
+def _notify_participants(
+    *,
+    thread: Thread,
+    circle: Circle,
+    message: Message,
+    author: Person,
+    skip: set[int],
+    activity: Any,
+) -> None:
+    # Those who wrote in the thread follow it; people who left the circle are not told.
+    writers = Message.objects.filter(thread=thread, hidden_at__isnull=True).values("author_id")
+    participants = (
+        Person.objects.filter(pk__in=writers, memberships__circle=circle)
+        .exclude(pk=author.pk)
+        .exclude(pk__in=skip)
+    )
+    notifications_create(
+        recipients=participants,
+        kind=NotificationKind.REPLY,
+        summary=_("%(name)s a répondu dans « %(title)s »")
+        % {"name": author.full_name or author, "title": thread.title},
+        url=message_url(message, thread, circle),
+        activity=activity,
+        circle=circle,
+    )
 
 
 @transaction.atomic

@@ -145,6 +145,11 @@ def test_unread_markers_follow_what_the_person_read(client, world):
     assert client.get(list_url).context["page"].threads[0].unread is True
     response = client.get(_thread_url(world))
     assert [m.body for m in response.context["page_messages"] if m.is_new] == ["Encore moi"]
+    # One's own messages are never "new" to oneself.
+    discussions.message_post(actor=world.users["coordinator"], thread=world.thread, body="Vu")
+    assert client.get(list_url).context["page"].threads[0].unread is False
+    response = client.get(_thread_url(world))
+    assert not [m for m in response.context["page_messages"] if m.is_new]
 
 
 def _rows_query_count(client, url: str) -> int:
@@ -408,6 +413,21 @@ def test_unknown_reaction_is_refused(client, world):
 
 
 # --- mentions ----------------------------------------------------------------------
+
+
+def test_reply_notifies_thread_participants_once(world):
+    Notification.objects.all().delete()
+    discussions.message_post(
+        actor=world.users["coordinator"], thread=world.thread, body="Merci @Camille Martin"
+    )
+    member = world.person("member")
+    kinds = list(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
+    # Mentioned and participant: told once, as the mention.
+    assert kinds == [NotificationKind.MENTION]
+    discussions.message_post(actor=world.users["member"], thread=world.thread, body="Avec plaisir")
+    reply = Notification.objects.get(kind=NotificationKind.REPLY)
+    assert reply.recipient == world.person("coordinator")
+    assert "Avec plaisir" not in reply.summary
 
 
 def test_mentions_notify_members_and_list_unknown_names(client, world):
