@@ -195,6 +195,7 @@ def _attachments_store(message: Message, files: Sequence[PreparedFile]) -> list[
 # --- mentions ----------------------------------------------------------------------
 
 # "@Prénom Nom": the @ starts a word; up to three words follow, the longest member name wins.
+MAX_MENTIONS = 20
 MENTION = re.compile(r"(?<![\w@.])@(\w[\w'’-]*)((?:[ \t]+\w[\w'’-]*){0,2})")
 
 
@@ -208,7 +209,10 @@ def mentions_resolve(*, circle: Circle, text: str) -> Mentions:
     """Find the circle members named with @ in a text; list the names that match nobody."""
     found: list[tuple[str, list[str]]] = []
     prefixes: set[str] = set()
-    for match in MENTION.finditer(text or ""):
+    for index, match in enumerate(MENTION.finditer(text or "")):
+        if index >= MAX_MENTIONS:
+            # A post cannot turn into a mass mailing, nor into a query too large to run.
+            break
         words = [match.group(1), *match.group(2).split()]
         candidates = [fold(" ".join(words[:n])) for n in range(len(words), 0, -1)]
         found.append((match.group(1), candidates))

@@ -445,6 +445,13 @@ def test_mentions_notify_members_and_list_unknown_names(client, world):
     assert "@Camille" not in notice
 
 
+def test_a_flood_of_mentions_is_bounded(world):
+    text = "@Camille Martin " + " ".join(f"@Nom{i} Prénom{i} Autre{i}" for i in range(2000))
+    found = discussions.mentions_resolve(circle=world.circle, text=text)
+    assert found.people == [world.person("member")]
+    assert len(found.unknown) == discussions.MAX_MENTIONS - 1
+
+
 def test_mentions_are_accent_and_case_insensitive(world):
     found = discussions.mentions_resolve(circle=world.circle, text="Salut @camille MARTIN.")
     assert found.people == [world.person("member")]
