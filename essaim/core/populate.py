@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -159,6 +159,8 @@ class Context:
 
     seed: int
     persons: int
+    # None: derived from persons (one circle per 20 contacts, as in a federation).
+    circles: int | None = None
     batch_size: int = 5000
     log: Callable[[str], None] = print
     rng: random.Random = field(init=False)
@@ -268,16 +270,216 @@ def populate_people(ctx: Context) -> None:
     ctx.tables |= {Person._meta.db_table, through._meta.db_table, Tag._meta.db_table}
 
 
+REGIONS: tuple[str, ...] = (
+    "Auvergne-Rhône-Alpes",
+    "Bourgogne-Franche-Comté",
+    "Bretagne",
+    "Centre-Val de Loire",
+    "Corse",
+    "Grand Est",
+    "Hauts-de-France",
+    "Île-de-France",
+    "Normandie",
+    "Nouvelle-Aquitaine",
+    "Occitanie",
+    "Pays de la Loire",
+    "Provence-Alpes-Côte d'Azur",
+)
+COMMISSIONS: tuple[str, ...] = (
+    "Commission plaidoyer",
+    "Commission formation",
+    "Commission communication",
+    "Commission solidarité",
+    "Commission jeunesse",
+    "Commission environnement",
+)
+# (visibility, join policy, weight) of local branches: most are private and on request.
+BRANCH_SETTINGS: tuple[tuple[str, str, int], ...] = (
+    ("private", "request", 55),
+    ("public", "open", 25),
+    ("private", "open", 12),
+    ("secret", "invitation", 8),
+)
+
+
+@dataclass
+class PlannedCircle:
+    name: str
+    kind: str
+    parent: int | None  # index in the plan
+    visibility: str
+    join_policy: str
+    description: str = ""
+    members: list[int] = field(default_factory=list)  # person ids, coordinators first
+
+
+def circle_count(ctx: Context) -> int:
+    return ctx.circles if ctx.circles is not None else max(1, ctx.persons // 20)
+
+
+def _plan_circles(ctx: Context, total: int) -> list[PlannedCircle]:
+    """A federation: national -> regions -> local branches, plus commissions."""
+    rng = ctx.rng
+    plan = [
+        PlannedCircle(
+            "Échelon national",
+            "national",
+            None,
+            "public",
+            "open",
+            "Le cercle de tout le réseau : annonces, campagnes nationales, entraide.",
+        )
+    ]
+    remaining = total - 1
+    regions = min(len(REGIONS), max(1, remaining // 10)) if remaining > 0 else 0
+    for name in REGIONS[:regions]:
+        plan.append(
+            PlannedCircle(
+                name,
+                "regional",
+                0,
+                "public",
+                "request",
+                f"Coordination des antennes de la région {name}.",
+            )
+        )
+    remaining -= regions
+    commissions = min(len(COMMISSIONS), remaining // 40)
+    for name in COMMISSIONS[:commissions]:
+        plan.append(PlannedCircle(name, "commission", 0, "private", "request"))
+    remaining -= commissions
+    region_indexes = list(range(1, 1 + regions)) or [0]
+    weights = [w for *_rest, w in BRANCH_SETTINGS]
+    for number in range(remaining):
+        town, _postcode = TOWNS[number % len(TOWNS)]
+        round_ = number // len(TOWNS)
+        name = f"Antenne de {town}" + (f" {round_ + 1}" if round_ else "")
+        visibility, policy, _weight = rng.choices(BRANCH_SETTINGS, weights=weights)[0]
+        plan.append(
+            PlannedCircle(
+                name,
+                "branch",
+                region_indexes[number % len(region_indexes)],
+                visibility,
+                policy,
+                f"Les bénévoles et adhérents de {town} : permanences, actions locales.",
+            )
+        )
+    return plan
+
+
+def _assign_members(ctx: Context, plan: list[PlannedCircle]) -> None:
+    rng = ctx.rng
+    people = list(
+        Person.objects.filter(erased_at__isnull=True)
+        .filter(models.Q(is_member=True) | models.Q(is_volunteer=True))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    branches = [i for i, c in enumerate(plan) if c.kind == "branch"] or [0]
+    commissions = [i for i, c in enumerate(plan) if c.kind == "commission"]
+    for person_id in people:
+        if rng.random() < 0.9:
+            branch = rng.choice(branches)
+            plan[branch].members.append(person_id)
+            parent = plan[branch].parent
+            if parent is not None and parent != 0 and rng.random() < 0.2:
+                plan[parent].members.append(person_id)
+        if rng.random() < 0.15 and 0 not in branches:
+            plan[0].members.append(person_id)
+        if commissions and rng.random() < 0.05:
+            plan[rng.choice(commissions)].members.append(person_id)
+
+
+def populate_circles(ctx: Context) -> None:
+    """Create a federation of circles with members and coordinators, in bulk."""
+    from essaim.circles.models import Circle, Membership, MembershipRole
+
+    total = circle_count(ctx)
+    if total <= 0:
+        ctx.counts["circles"] = 0
+        return
+    plan = _plan_circles(ctx, total)
+    _assign_members(ctx, plan)
+    taken = set(Circle.objects.values_list("slug", flat=True)) | {
+        "nouveau",
+        "invitation",
+        "mes-cercles",
+    }
+    pks: dict[int, int] = {}
+    # Parents before children: each level is one bulk insert that returns its keys.
+    levels = [
+        [i for i, c in enumerate(plan) if c.parent is None],
+        [i for i, c in enumerate(plan) if c.parent == 0],
+        [i for i, c in enumerate(plan) if c.parent not in (None, 0)],
+    ]
+    for level in levels:
+        rows = []
+        for index in level:
+            planned = plan[index]
+            slug = base = ascii_slug(planned.name)[:120]
+            number = 2
+            while slug in taken:
+                slug = f"{base}-{number}"
+                number += 1
+            taken.add(slug)
+            rows.append(
+                Circle(
+                    name=planned.name,
+                    slug=slug,
+                    kind=planned.kind,
+                    description=planned.description,
+                    parent_id=pks[planned.parent] if planned.parent is not None else None,
+                    visibility=planned.visibility,
+                    join_policy=planned.join_policy,
+                    member_count=len(set(planned.members)),
+                )
+            )
+        for start in range(0, len(rows), ctx.batch_size):
+            with transaction.atomic():
+                created = Circle.objects.bulk_create(rows[start : start + ctx.batch_size])
+            for index, circle in zip(level[start : start + ctx.batch_size], created, strict=True):
+                pks[index] = circle.pk
+    memberships = 0
+    batch: list[Membership] = []
+    for index, planned in enumerate(plan):
+        seen: set[int] = set()
+        for person_id in planned.members:
+            if person_id in seen:
+                continue
+            seen.add(person_id)
+            # The first one or two members of each circle coordinate it.
+            role = MembershipRole.COORDINATOR if len(seen) <= 2 else MembershipRole.MEMBER
+            batch.append(Membership(circle_id=pks[index], person_id=person_id, role=role))
+        if len(batch) >= ctx.batch_size:
+            Membership.objects.bulk_create(batch)
+            memberships += len(batch)
+            batch = []
+    if batch:
+        Membership.objects.bulk_create(batch)
+        memberships += len(batch)
+    ctx.log(f"  {len(plan)} cercles, {memberships} appartenances")
+    ctx.counts["circles"] = len(plan)
+    ctx.counts["memberships"] = memberships
+    ctx.tables |= {Circle._meta.db_table, Membership._meta.db_table}
+
+
 SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("people", populate_people),
+    ("circles", populate_circles),
 ]
 
 
 def populate(
-    *, persons: int, seed: int = 1, batch_size: int = 5000, log: Callable[[str], None] = print
+    *,
+    persons: int,
+    circles: int | None = None,
+    seed: int = 1,
+    batch_size: int = 5000,
+    log: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Fill the database with deterministic demo data; return what each section created."""
-    ctx = Context(seed=seed, persons=persons, batch_size=batch_size, log=log)
+    ctx = Context(seed=seed, persons=persons, circles=circles, batch_size=batch_size, log=log)
     for name, section in SECTIONS:
         log(f"{name}…")
         section(ctx)

@@ -16,6 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, default=300, help="Number of contacts.")
         parser.add_argument(
+            "--circles",
+            type=int,
+            default=None,
+            help="Number of circles (default: one per 20 contacts, at least one).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=1, help="Random seed (same seed, same data)."
         )
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per bulk insert.")
@@ -28,6 +34,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         counts = populate(
             persons=persons,
+            circles=options["circles"],
             seed=options["seed"],
             batch_size=max(1, options["batch_size"]),
             log=self.stdout.write,
