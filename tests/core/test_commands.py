@@ -149,7 +149,7 @@ def test_serve_starts_worker_and_runserver_then_stops_worker(monkeypatch, settin
     monkeypatch.setattr(serve.subprocess, "Popen", FakeWorker)
     monkeypatch.setattr(serve, "call_command", fake_call_command)
     output = run("serve", "--host", "localhost", "--port", "8123")
-    assert started == [serve.worker_command("database")]
+    assert started == [serve.worker_command("database"), serve.scheduler_command()]
     assert calls == [("runserver", "localhost:8123", {"use_reloader": False})]
     assert FakeWorker.terminated
     assert "http://localhost:8123" in output

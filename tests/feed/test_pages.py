@@ -104,6 +104,30 @@ def test_feed_query_count_is_constant_in_rows(client, member, django_assert_num_
     assert _items(small) == 2 * circles and _items(large) == 20
 
 
+def test_activity_links_to_its_thread_or_circle(client, member):
+    from django.utils import timezone
+
+    from essaim.circles.models import Thread
+    from essaim.feed.models import Activity, Verb
+
+    circle = make_circle()
+    join(member, circle)
+    thread = Thread.objects.create(circle=circle, title="Collage", last_activity_at=timezone.now())
+    Activity.objects.create(
+        circle=circle, verb=Verb.THREAD_CREATED, thread=thread, summary="Collage"
+    )
+    Activity.objects.create(circle=circle, verb=Verb.MEMBER_JOINED, summary="Zoé arrive")
+    body = client.get(reverse("feed:feed")).content.decode()
+    thread_url = reverse(
+        "circles:thread_detail", kwargs={"slug": circle.slug, "thread_id": thread.pk}
+    )
+    assert f'<a href="{thread_url}">Collage</a>' in body
+    assert (
+        f'<a href="{reverse("circles:detail", kwargs={"slug": circle.slug})}">Zoé arrive</a>'
+        in body
+    )
+
+
 def test_home_page_shows_the_newest_activities(client, member):
     circle = make_circle("Antenne de Lille")
     join(member, circle)

@@ -21,7 +21,9 @@ def activity_link(activity: Activity) -> str:
     circle = activity.circle
     attempts: list[tuple[str, dict[str, Any]]] = []
     if activity.thread_id:
-        attempts.append(("circles:thread", {"slug": circle.slug, "thread_id": activity.thread_id}))
+        attempts.append(
+            ("circles:thread_detail", {"slug": circle.slug, "thread_id": activity.thread_id})
+        )
     attempts.append(("circles:detail", {"slug": circle.slug}))
     for name, kwargs in attempts:
         try:

@@ -34,6 +34,11 @@ def worker_command(task_backend: str) -> list[str] | None:
     return None
 
 
+def scheduler_command() -> list[str]:
+    """Return the command line of the scheduler (daily and weekly digests, at their time)."""
+    return [sys.executable, str(MANAGE_PY), "scheduler"]
+
+
 def is_reloader_child() -> bool:
     # runserver's autoreloader runs this command again in a child process with RUN_MAIN set;
     # only the outer process owns the worker.
@@ -47,7 +52,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--no-worker", action="store_true", help="Do not start the task worker."
+            "--no-worker",
+            action="store_true",
+            help="Do not start the task worker (nor the scheduler).",
+        )
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="Do not start the scheduler."
         )
         parser.add_argument(
             "--reload", action="store_true", help="Restart the web server when code changes."
@@ -65,6 +75,13 @@ class Command(BaseCommand):
             worker = subprocess.Popen(command)  # noqa: S603
             self.stdout.write(
                 _("Tâches de fond : travailleur démarré (pid %(pid)s).") % {"pid": worker.pid}
+            )
+        scheduler: subprocess.Popen[bytes] | None = None
+        if not (options["no_worker"] or options["no_scheduler"] or is_reloader_child()):
+            scheduler = subprocess.Popen(scheduler_command())  # noqa: S603
+            self.stdout.write(
+                _("Tâches périodiques : planificateur démarré (pid %(pid)s).")
+                % {"pid": scheduler.pid}
             )
         url_host = f"[{host}]" if ":" in host else host
         self.stdout.write(
@@ -87,6 +104,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
             if worker is not None:
                 stop_worker(worker)
+            if scheduler is not None:
+                stop_worker(scheduler)
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
