@@ -24,5 +24,10 @@ urlpatterns = [
     path("<slug:slug>/demandes/", views.circle_requests, name="requests"),
     path("<slug:slug>/demandes/<int:request_id>/", views.request_decide, name="request_decide"),
     path("<slug:slug>/inviter/", views.circle_invite, name="invite"),
+    path(
+        "<slug:slug>/inviter/<int:invitation_id>/annuler/",
+        views.invitation_cancel,
+        name="invitation_revoke",
+    ),
     path("<slug:slug>/discussions/", include("essaim.circles.discussion_urls")),
 ]

@@ -32,7 +32,7 @@ from .forms import (
     RemoveForm,
     RoleForm,
 )
-from .models import Circle, InvitationStatus, JoinRequest, MembershipRole
+from .models import Circle, CircleInvitation, InvitationStatus, JoinRequest, MembershipRole
 from .selectors import (
     circle_children_for_user,
     circle_list_for_user,
@@ -51,6 +51,7 @@ from .services import (
     invitation_accept,
     invitation_create,
     invitation_decline,
+    invitation_revoke,
     join_request_create,
     join_request_decide,
     membership_join,
@@ -396,6 +397,26 @@ def circle_invite(request: HttpRequest, slug: str) -> HttpResponse:
         "invitations": list(circle_pending_invitations(circle=circle)[:200]),
     }
     return render(request, "circles/invite.html", context, status=status)
+
+
+@signed_in
+@require_POST
+def invitation_cancel(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    circle = _managed_circle(request, slug)
+    invitation = CircleInvitation.objects.filter(circle=circle, pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    try:
+        invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request,
+            _("L'invitation envoyée à %(email)s est annulée : son lien ne fonctionne plus.")
+            % {"email": invitation.email},
+        )
+    return redirect("circles:invite", slug=circle.slug)
 
 
 @require_http_methods(["GET", "POST"])

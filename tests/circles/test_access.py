@@ -68,6 +68,20 @@ def _invitation_kwargs(w: World) -> dict[str, Any]:
     return {"code": w.invitation.code}
 
 
+def _revoke_kwargs(w: World) -> dict[str, Any]:
+    assert w.invitation is not None
+    return {"slug": w.circles["secret"].slug, "invitation_id": w.invitation.pk}
+
+
+def _revoke_a_kwargs(w: World) -> dict[str, Any]:
+    from essaim.circles.services import invitation_create
+
+    invitation = invitation_create(
+        actor=w.users["admin"], circle=w.circles["a"], email="annulable@exemple.org"
+    )
+    return {"slug": w.circles["a"].slug, "invitation_id": invitation.pk}
+
+
 def _new_circle(w: World) -> dict[str, Any]:
     return {
         "name": "Commission jardins",
@@ -192,6 +206,14 @@ ROUTES: list[CircleRoute] = [
         data=lambda w: {"email": "nouvelle@exemple.org"},
     ),
     CircleRoute("circles:invite", secret(200), kwargs=slug("secret"), label="secret"),
+    CircleRoute(
+        "circles:invitation_revoke",
+        secret(302),
+        kwargs=_revoke_kwargs,
+        method="post",
+        label="secret",
+    ),
+    CircleRoute("circles:invitation_revoke", managers(302), kwargs=_revoke_a_kwargs, method="post"),
     # Only the invited person (the network member) answers; others learn it went elsewhere.
     CircleRoute(
         "circles:invitation", expect(403, anonymous=200, member=200), kwargs=_invitation_kwargs

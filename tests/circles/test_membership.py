@@ -422,3 +422,38 @@ def test_circles_nav_entry_for_signed_in_people(client, world: World):
     assert 'href="/cercles/"' not in client.get(reverse("core:home")).content.decode()
     client.force_login(make_user_for_role("sympathiser"))
     assert 'href="/cercles/"' in client.get(reverse("core:home")).content.decode()
+
+
+def test_sub_circle_counts_hide_secret_children(client, world: World):
+    from essaim.circles.selectors import circle_list_for_user
+
+    def national_children(role: str) -> int:
+        circles = circle_list_for_user(world.users[role])
+        return next(c.child_count for c in circles if c.slug == "national")
+
+    assert national_children("member_a") == 2
+    assert national_children("anonymous") == 2
+    assert national_children("admin") == 3
+    secret = world.circles["secret"]
+    Membership.objects.create(circle=secret, person=world.person("member_b"))
+    assert national_children("member_b") == 3
+
+
+def test_revoked_invitation_link_stops_working(client, world: World):
+    assert world.invitation is not None
+    client.force_login(world.users["admin"])
+    url = reverse(
+        "circles:invitation_revoke",
+        kwargs={"slug": world.circles["secret"].slug, "invitation_id": world.invitation.pk},
+    )
+    assert client.post(url).status_code == 302
+    world.invitation.refresh_from_db()
+    assert world.invitation.status == InvitationStatus.REVOKED
+    again = client.post(url, follow=True)
+    assert "plus valable" in " ".join(_messages(again))
+    client.force_login(world.users["member"])
+    answer = reverse("circles:invitation", kwargs={"code": world.invitation.code})
+    client.post(answer, {"answer": "accept"})
+    assert not Membership.objects.filter(
+        circle=world.circles["secret"], person=world.person("member")
+    ).exists()
