@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from essaim.circles import discussions
-from essaim.circles.models import Attachment, Message, Reaction, Report, Thread, ThreadRead
+from essaim.circles.models import (
+    Attachment,
+    Membership,
+    Message,
+    Reaction,
+    Report,
+    Thread,
+    ThreadRead,
+)
 from essaim.core.models import AuditLog
 from essaim.feed.models import Activity, Notification, NotificationKind, Verb
 from tests.circles.discussion_world import World, build_world, png_bytes, png_upload
@@ -526,3 +534,30 @@ def test_large_image_is_scaled_down(world):
     assert prepared.content_type == "image/jpeg"
     assert prepared.width == 2560
     assert prepared.name == "grand.jpg"
+
+
+def test_objects_of_another_circle_are_not_reachable_through_ones_own_circle(client, world):
+    Membership.objects.create(circle=world.other_circle, person=world.person("coordinator"))
+    other = discussions.thread_create(
+        actor=world.users["coordinator"],
+        circle=world.other_circle,
+        title="Secret de Brest",
+        body="Réservé à Brest",
+        files=[discussions.attachment_prepare(png_upload())],
+    )
+    count = Message.objects.count()
+    _as(client, world, "member")
+    urls = [
+        _url("circles:thread_detail", world, thread_id=other.thread.pk),
+        _url("circles:message_report", world, message_id=other.message.pk),
+        _url("circles:attachment", world, attachment_id=other.message.attachments.get().pk),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Brest" not in response.content.decode()
+    response = client.post(
+        _url("circles:message_create", world, thread_id=other.thread.pk), {"body": "Intrus"}
+    )
+    assert response.status_code == 404
+    assert Message.objects.count() == count
