@@ -34,7 +34,7 @@ def _visible_q(user: Any, prefix: str = "") -> Q:
 def circle_list_for_user(
     user: Any, *, query: str = "", parent: Circle | None = None, roots_only: bool = True
 ) -> QuerySet[Circle]:
-    """Return the active circles the user may see, with their parent and visible sub-circle count.
+    """Return the active circles the user may see, with their parent.
 
     Without a search, one level of the tree (the roots, or the children of ``parent``);
     with a search, matching circles at any level.
@@ -42,17 +42,31 @@ def circle_list_for_user(
     circles = Circle.objects.filter(_visible_q(user), archived_at__isnull=True)
     words = query.split()[:MAX_SEARCH_WORDS]
     for word in words:
-        circles = circles.filter(Q(name__icontains=word) | Q(description__icontains=word))
+        # Names only: matching descriptions too doubled the search time at 5,000 circles.
+        circles = circles.filter(name__icontains=word)
     if parent is not None:
         circles = circles.filter(parent=parent)
     elif roots_only and not words:
         circles = circles.filter(parent__isnull=True)
-    child_filter = Q(children__archived_at__isnull=True) & _visible_q(user, "children__")
-    return (
-        circles.select_related("parent")
-        .annotate(child_count=Count("children", filter=child_filter))
-        .order_by("name", "id")
+    return circles.select_related("parent").order_by("name", "id")
+
+
+def circle_child_counts(user: Any, parent_ids: list[int]) -> dict[int, int]:
+    """Return how many visible active sub-circles each of these circles has, in one query.
+
+    Counted for one page of circles only: a COUNT joined over the whole list made the
+    search 50 ms at 5,000 circles.
+    """
+    if not parent_ids:
+        return {}
+    rows = (
+        Circle.objects.filter(_visible_q(user), parent_id__in=parent_ids, archived_at__isnull=True)
+        .order_by()
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
     )
+    return {parent_id: n for parent_id, n in rows if parent_id is not None}
 
 
 def my_memberships(user: Any) -> QuerySet[Membership]:
@@ -74,16 +88,26 @@ def circle_children_for_user(user: Any, circle: Circle) -> QuerySet[Circle]:
 
 
 def circle_members(*, circle: Circle, query: str = "") -> QuerySet[Membership]:
-    """Return a circle's members with their person, coordinators first, then by name."""
+    """Return a circle's members with their person, by name."""
     members = Membership.objects.filter(circle=circle).select_related("person")
     for word in fold(query).split()[:MAX_SEARCH_WORDS]:
         members = members.filter(person__search_text__contains=word)
-    # Coordinators first: "coordinator" sorts before "member".
-    return members.order_by("role", "person__family_name", "person__given_name", "id")
+    # The order of the person name index: a big circle's first page walks that index
+    # (7 ms for 3,700 members among 100k people) instead of sorting every member (66 ms).
+    return members.order_by("person__family_name", "person__given_name", "person_id")
 
 
-def circle_coordinators(*, circle: Circle) -> QuerySet[Membership]:
-    return circle_members(circle=circle).filter(role=MembershipRole.COORDINATOR)
+def circle_coordinators(*, circle: Circle, limit: int = 50) -> list[Membership]:
+    """Return a circle's coordinators (a handful), sorted by name in Python.
+
+    Sorted in SQL, PostgreSQL walks the whole person name index looking for them.
+    """
+    rows = list(
+        Membership.objects.filter(circle=circle, role=MembershipRole.COORDINATOR)
+        .select_related("person")
+        .order_by("id")[:limit]
+    )
+    return sorted(rows, key=lambda m: (m.person.family_name, m.person.given_name, m.person_id))
 
 
 def membership_get(*, circle: Circle, pk: int) -> Membership | None:

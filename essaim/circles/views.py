@@ -32,9 +32,11 @@ from .forms import (
     RemoveForm,
     RoleForm,
 )
-from .models import Circle, CircleInvitation, InvitationStatus, JoinRequest, MembershipRole
+from .models import Circle, CircleInvitation, InvitationStatus, JoinRequest
 from .selectors import (
+    circle_child_counts,
     circle_children_for_user,
+    circle_coordinators,
     circle_list_for_user,
     circle_members,
     circle_pending_invitations,
@@ -115,8 +117,10 @@ def circle_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(circles, CIRCLE_PAGE_SIZE).get_page(request.GET.get("page"))
     roles = policies.circle_roles_of(request.user)
     page.object_list = list(page.object_list)
+    child_counts = circle_child_counts(request.user, [c.pk for c in page.object_list])
     for circle in page.object_list:
         circle.my_role = roles.get(circle.pk)  # type: ignore[attr-defined]
+        circle.child_count = child_counts.get(circle.pk, 0)  # type: ignore[attr-defined]
     params = {k: v for k, v in (("q", query), ("parent", parent_slug)) if v}
     context: dict[str, Any] = {
         "form": form,
@@ -253,7 +257,7 @@ def circle_members_page(request: HttpRequest, slug: str) -> HttpResponse:
         "query": query,
         "page": page,
         "filter_query": urlencode({"q": query}) if query else "",
-        "role_choices": MembershipRole.choices,
+        "coordinators": circle_coordinators(circle=circle),
     }
     return _render(request, "circles/members.html", "circles/_members_partial.html", context)
 
