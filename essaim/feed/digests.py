@@ -94,12 +94,37 @@ def subject_for(delivery: str, items: Sequence[Notification], org_name: str) -> 
     }
 
 
+@dataclass(frozen=True)
+class Links:
+    """The absolute URLs every email carries, resolved once per batch rather than per email."""
+
+    preferences: str
+    notifications: str
+    unsubscribe_pattern: str
+
+    @classmethod
+    def resolve(cls) -> Links:
+        placeholder = "TOKEN"
+        return cls(
+            preferences=absolute(reverse("feed:preferences")),
+            notifications=absolute(reverse("feed:notifications")),
+            unsubscribe_pattern=absolute(
+                reverse("feed:unsubscribe", kwargs={"token": placeholder})
+            ).replace(placeholder, "{}"),
+        )
+
+
 def compose(
-    *, person: Person, delivery: str, items: Sequence[Notification], org_name: str
+    *,
+    person: Person,
+    delivery: str,
+    items: Sequence[Notification],
+    org_name: str,
+    links: Links | None = None,
 ) -> EmailMultiAlternatives:
     """Build one email (plain text and HTML) for a person's notifications."""
-    token = unsubscribe_token(person.pk, delivery)
-    unsubscribe_url = absolute(reverse("feed:unsubscribe", kwargs={"token": token}))
+    links = links or Links.resolve()
+    unsubscribe_url = links.unsubscribe_pattern.format(unsubscribe_token(person.pk, delivery))
     context = {
         "person": person,
         "delivery": delivery,
@@ -107,8 +132,8 @@ def compose(
         "count": len(items),
         "org_name": org_name,
         "site_url": settings.SITE_URL,
-        "preferences_url": absolute(reverse("feed:preferences")),
-        "notifications_url": absolute(reverse("feed:notifications")),
+        "preferences_url": links.preferences,
+        "notifications_url": links.notifications,
         "unsubscribe_url": unsubscribe_url,
     }
     text = render_to_string("feed/emails/digest.txt", context)
@@ -154,12 +179,25 @@ def send_for(
     claimed = list(
         Notification.objects.filter(id__in=ids, emailed_at=stamp)
         .select_related("circle", "recipient")
+        .only(
+            "id",
+            "kind",
+            "summary",
+            "url",
+            "recipient_id",
+            "circle_id",
+            "circle__name",
+            "recipient__email",
+            "recipient__given_name",
+            "recipient__erased_at",
+        )
         .order_by("recipient_id", "id")
     )
     sent = 0
     failed: list[int] = []
     with translation.override(settings.LANGUAGE_CODE):
         org_name = organisation_get().display_name
+        links = Links.resolve()
         connection = get_connection()
         connection.open()
         try:
@@ -170,7 +208,11 @@ def send_for(
                     continue  # nowhere to send: the items stay stamped, nothing to repeat
                 try:
                     message = compose(
-                        person=person, delivery=delivery, items=items, org_name=org_name
+                        person=person,
+                        delivery=delivery,
+                        items=items,
+                        org_name=org_name,
+                        links=links,
                     )
                     connection.send_messages([message])
                     sent += 1
