@@ -87,7 +87,8 @@ def subject_for(delivery: str, items: Sequence[Notification], org_name: str) -> 
     if delivery == Delivery.WEEKLY:
         return _("Votre récapitulatif de la semaine — %(org)s") % {"org": org_name}
     if len(items) == 1:
-        return f"{items[0].summary} — {org_name}"
+        # A header cannot hold a line break: a summary typed with one must not block the email.
+        return f"{' '.join(items[0].summary.split())} — {org_name}"
     return _("%(count)s nouvelles notifications — %(org)s") % {
         "count": len(items),
         "org": org_name,

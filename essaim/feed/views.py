@@ -91,7 +91,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     if request.htmx:  # type: ignore[attr-defined]
         return render(
             request,
-            "feed/_notification.html",
+            "feed/_notification_read.html",
             {"notification": notification, "unread": selectors.unread_count(person.pk)},
         )
     if request.POST.get("open") and notification.url.startswith("/"):

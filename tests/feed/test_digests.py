@@ -198,6 +198,13 @@ def test_immediate_email_is_sent_once(django_capture_on_commit_callbacks):
     assert digests.send_for(delivery="daily", recipient_ids=[person.pk]) == 0
 
 
+def test_summary_with_a_line_break_still_sends(django_capture_on_commit_callbacks):
+    person = _person()
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_create(recipients=[person], kind="mention", summary="Ligne un\nligne deux")
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject.startswith("Ligne un ligne deux")
+
+
 # --- Unsubscribe -----------------------------------------------------------------------
 
 

@@ -176,6 +176,10 @@ def test_mark_one_read_htmx_and_plain(client, member):
         reverse("feed:notification_read", args=[first.pk]), headers={"HX-Request": "true"}
     )
     assert response.status_code == 200 and "Lue" in response.content.decode()
+    # The count above the list follows, out of band.
+    assert '<p id="unread-count" hx-swap-oob="true">1 notification non lue</p>' in (
+        response.content.decode()
+    )
     response = client.post(reverse("feed:notification_read", args=[second.pk]))
     assert response.status_code == 302
     assert Notification.objects.filter(recipient=member, read_at__isnull=True).count() == 0
