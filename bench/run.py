@@ -86,9 +86,14 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     client.force_login(user)
     people = Person.objects.filter(user__isnull=True).order_by("pk")
     person = people[people.count() // 2]
+    from essaim.circles.models import Circle
+
+    # The biggest circle: its members page is the heaviest.
+    circle = Circle.objects.order_by("-member_count", "pk").first()
     return {
         "cookie": f"sessionid={client.cookies['sessionid'].value}; django_language=fr",
         "person_id": person.pk,
+        "circle_slug": circle.slug if circle else "",
         "persons": Person.objects.count(),
         "vendor": django.db.connection.vendor,
     }
@@ -154,6 +159,13 @@ def main() -> None:
         "directory search": "/personnes/?q=martin",
         "person page": f"/personnes/{info['person_id']}/",
     }
+    if info["circle_slug"]:
+        pages |= {
+            "circles": "/cercles/",
+            "circles search": "/cercles/?q=lyon",
+            "circle page": f"/cercles/{info['circle_slug']}/",
+            "circle members": f"/cercles/{info['circle_slug']}/membres/",
+        }
     gunicorn = [
         str(Path(sys.executable).parent / "gunicorn"),
         "bench.wsgi:application",
