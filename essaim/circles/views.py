@@ -168,13 +168,14 @@ def circle_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "circles/detail.html", context)
 
 
-def _membership_box(request: HttpRequest, circle: Circle, status: int = 200) -> HttpResponse:
+def _membership_box(request: HttpRequest, circle: Circle) -> HttpResponse:
     """After joining or leaving: the button area for htmx, the circle page otherwise."""
     if _is_htmx(request):
         policies.forget_circle_roles(request.user)
         circle.refresh_from_db()
         context = _circle_context(request, circle)
-        return render(request, "circles/_membership.html", context, status=status)
+        # 200 even after a refusal: htmx does not swap 4xx answers, and the box shows why.
+        return render(request, "circles/_membership.html", context)
     return redirect("circles:detail", slug=circle.slug)
 
 
@@ -186,7 +187,7 @@ def circle_join(request: HttpRequest, slug: str) -> HttpResponse:
         membership_join(actor=request.user, circle=circle)  # type: ignore[arg-type]
     except ValidationError as error:
         _errors(request, error)
-        return _membership_box(request, circle, status=400)
+        return _membership_box(request, circle)
     messages.success(request, _("Bienvenue dans le cercle « %(circle)s » !") % {"circle": circle})
     return _membership_box(request, circle)
 
@@ -230,7 +231,7 @@ def circle_leave(request: HttpRequest, slug: str) -> HttpResponse:
             membership_leave(actor=request.user, circle=circle)  # type: ignore[arg-type]
         except ValidationError as error:
             _errors(request, error)
-            return _membership_box(request, circle, status=400)
+            return _membership_box(request, circle)
         messages.success(
             request, _("Vous avez quitté le cercle « %(circle)s ».") % {"circle": circle}
         )

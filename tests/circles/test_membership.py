@@ -457,3 +457,25 @@ def test_revoked_invitation_link_stops_working(client, world: World):
     assert not Membership.objects.filter(
         circle=world.circles["secret"], person=world.person("member")
     ).exists()
+
+
+def test_htmx_join_refusal_is_shown_in_the_box(client, world: World):
+    a = world.circles["a"]
+    before = _count(a)
+    client.force_login(world.users["member_b"])
+    response = client.post(
+        reverse("circles:join", kwargs={"slug": a.slug}), headers={"HX-Request": "true"}
+    )
+    # htmx swaps only 2xx answers: the refusal must come back as 200 with its message.
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "sur demande" in body and "Demander à rejoindre" in body
+    assert _count(a) == before
+
+
+def test_htmx_search_updates_the_count(client, world: World):
+    client.force_login(world.users["admin"])
+    response = client.get(reverse("circles:list"), {"q": "antenne"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'hx-swap-oob="innerHTML"' in body and "2 cercles" in body
