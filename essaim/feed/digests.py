@@ -21,6 +21,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from essaim.core.selectors import organisation_get
@@ -81,6 +83,50 @@ def group_by_circle(items: Iterable[Notification]) -> list[CircleGroup]:
     return groups
 
 
+ITEM_HTML = '<li style="margin-bottom: .4rem;">{}</li>'
+GROUP_HTML = (
+    '<h2 style="font-size: 1.1rem; border-bottom: 1px solid #ccc; margin-top: 1.5rem;">'
+    "{}</h2>\n<ul>\n{}</ul>\n"
+)
+
+
+class ItemLines:
+    """Text and HTML lines of notifications, built once per distinct item in a batch.
+
+    The same new thread reaches hundreds of people: building its lines once, in plain
+    Python rather than in a template loop, is most of what keeps a digest cheap.
+    """
+
+    def __init__(self) -> None:
+        self.text: dict[tuple[str, str], str] = {}
+        self.html: dict[tuple[str, str], str] = {}
+
+    def body(self, groups: list[CircleGroup]) -> tuple[str, SafeString]:
+        text_parts: list[str] = []
+        html_parts: list[str] = []
+        for group in groups:
+            text_parts.append(f"== {group.name} ==\n")
+            lines = []
+            for item in group.items:
+                key = (item.summary, item.url)
+                if key not in self.text:
+                    link = absolute(item.url) if item.url else ""
+                    self.text[key] = f"- {item.summary}\n" + (f"  {link}\n" if link else "")
+                    inner = (
+                        format_html('<a href="{}">{}</a>', link, item.summary)
+                        if link
+                        else escape(item.summary)
+                    )
+                    self.html[key] = format_html(ITEM_HTML, inner) + "\n"
+                text_parts.append(self.text[key])
+                lines.append(self.html[key])
+            text_parts.append("\n")
+            html_parts.append(
+                format_html(GROUP_HTML, group.name, mark_safe("".join(lines)))
+            )  # every part went through format_html
+        return "".join(text_parts), mark_safe("".join(html_parts))
+
+
 def subject_for(delivery: str, items: Sequence[Notification], org_name: str) -> str:
     if delivery == Delivery.DAILY:
         return _("Votre récapitulatif du jour — %(org)s") % {"org": org_name}
@@ -122,14 +168,17 @@ def compose(
     items: Sequence[Notification],
     org_name: str,
     links: Links | None = None,
+    lines: ItemLines | None = None,
 ) -> EmailMultiAlternatives:
     """Build one email (plain text and HTML) for a person's notifications."""
     links = links or Links.resolve()
     unsubscribe_url = links.unsubscribe_pattern.format(unsubscribe_token(person.pk, delivery))
+    body_text, body_html = (lines or ItemLines()).body(group_by_circle(items))
     context = {
         "person": person,
         "delivery": delivery,
-        "groups": group_by_circle(items),
+        "body_text": body_text,
+        "body_html": body_html,
         "count": len(items),
         "org_name": org_name,
         "site_url": settings.SITE_URL,
@@ -199,6 +248,7 @@ def send_for(
     with translation.override(settings.LANGUAGE_CODE):
         org_name = organisation_get().display_name
         links = Links.resolve()
+        lines = ItemLines()
         connection = get_connection()
         connection.open()
         try:
@@ -214,6 +264,7 @@ def send_for(
                         items=items,
                         org_name=org_name,
                         links=links,
+                        lines=lines,
                     )
                     connection.send_messages([message])
                     sent += 1

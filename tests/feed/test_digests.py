@@ -66,6 +66,19 @@ def test_weekly_digest_groups_by_circle_with_both_parts_and_headers(settings):
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
 
 
+def test_digest_html_escapes_what_members_typed():
+    person = _person()
+    circle = make_circle("<b>Cercle</b>")
+    Notification.objects.create(
+        recipient=person, kind=WEEKLY_KIND, circle=circle, summary="<script>x</script>", url="/a/"
+    )
+    digests.send_for(delivery="weekly", recipient_ids=[person.pk])
+    html = mail.outbox[0].alternatives[0][0]
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "&lt;b&gt;Cercle&lt;/b&gt;" in html
+    assert "- <script>x</script>" in mail.outbox[0].body  # plain text stays as typed
+
+
 def test_a_digest_never_repeats_an_item():
     person = _person()
     notifications(person, 2, kind=WEEKLY_KIND)
