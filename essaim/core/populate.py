@@ -314,7 +314,13 @@ class PlannedCircle:
 
 
 def circle_count(ctx: Context) -> int:
-    return ctx.circles if ctx.circles is not None else max(1, ctx.persons // 20)
+    if ctx.circles is not None:
+        return ctx.circles
+    from essaim.circles.models import Circle
+
+    # A small top-up run (a benchmark adding a few people) adds no lone circle.
+    derived = ctx.persons // 20
+    return derived or int(ctx.persons > 0 and not Circle.objects.exists())
 
 
 def _plan_circles(ctx: Context, total: int) -> list[PlannedCircle]:
@@ -370,8 +376,14 @@ def _plan_circles(ctx: Context, total: int) -> list[PlannedCircle]:
 
 def _assign_members(ctx: Context, plan: list[PlannedCircle]) -> None:
     rng = ctx.rng
+    # Only the people this run created: a second run must not pour the whole existing
+    # membership into its few new circles.
+    created = ctx.counts.get("persons", 0)
+    if created <= 0:
+        return
+    floor = Person.objects.order_by("-id").values_list("id", flat=True)[created - 1]
     people = list(
-        Person.objects.filter(erased_at__isnull=True)
+        Person.objects.filter(id__gte=floor, erased_at__isnull=True)
         .filter(models.Q(is_member=True) | models.Q(is_volunteer=True))
         .order_by("id")
         .values_list("id", flat=True)

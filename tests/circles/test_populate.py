@@ -38,3 +38,13 @@ def test_populate_derives_circles_from_persons():
     call_command("populate", "--persons", "0", "--circles", "3", "--seed", "2", verbosity=0)
     # A second run adds circles under fresh addresses rather than failing on taken ones.
     assert Circle.objects.count() == 13
+
+
+def test_second_run_only_enrols_its_own_people():
+    call_command("populate", "--persons", "300", "--seed", "4", verbosity=0)
+    before = Membership.objects.count()
+    call_command("populate", "--persons", "20", "--circles", "1", "--seed", "4", verbosity=0)
+    added = Membership.objects.count() - before
+    assert 0 <= added <= 20
+    newest = Circle.objects.order_by("-id").first()
+    assert newest is not None and newest.member_count == added
