@@ -4,7 +4,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.functional import empty
 
 from essaim.accounts.models import Role, User
@@ -18,6 +20,16 @@ STAFF_ROLE_OF = {
     "communication": Role.COMMUNICATION,
     "admin": Role.ADMIN,
 }
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    # A request in English leaves its language active in the thread (LocaleMiddleware does
+    # not reset it): without this, a service called directly by the next test would write
+    # English text, depending on which tests ran before on the same worker.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

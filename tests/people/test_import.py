@@ -473,7 +473,7 @@ def test_duplicates_update_existing_people(admin_user):
     assert "paris" in known.search_text
     other.refresh_from_db()
     assert other.given_name == "Autre"
-    jean = Person.objects.get(given_name="Jean")  # the second Jean line completed the first
+    jean = Person.objects.get(given_name="Jean", family_name="Jaurès")  # completed by line 2
     assert jean.is_donor and jean.city == "Albi"
     assert {t.name for t in jean.tags.all()} == {"double", "Fusion"}
 

@@ -107,7 +107,7 @@ def test_erased_person_shows_as_erased(client, login_as):
 def test_create_person_with_tags_and_consent(editor):
     TagFactory(name="Lyon")
     response = editor.post(reverse("people:create"), _form_data())
-    person = Person.objects.get(family_name="Durand")
+    person = Person.objects.get(email="camille.durand@exemple.fr")
     assert response.status_code == 302
     assert response["Location"] == reverse("people:detail", kwargs={"pk": person.pk})
     assert person.email == "camille.durand@exemple.fr"
