@@ -479,3 +479,9 @@ def test_htmx_search_updates_the_count(client, world: World):
     body = response.content.decode()
     assert "<html" not in body
     assert 'hx-swap-oob="innerHTML"' in body and "2 cercles" in body
+
+
+def test_audit_log_names_circle_actions(client, world: World):
+    client.force_login(world.users["admin"])
+    page = client.get(reverse("core:audit")).content.decode()
+    assert "Cercle créé" in page and "Invitation à un cercle envoyée" in page
