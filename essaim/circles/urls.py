@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:slug>/archiver/", views.circle_archive_page, name="archive"),
     path("<slug:slug>/rejoindre/", views.circle_join, name="join"),
     path("<slug:slug>/demande/", views.circle_request, name="request"),
+    path("<slug:slug>/demande/retirer/", views.circle_request_withdraw, name="request_withdraw"),
     path("<slug:slug>/quitter/", views.circle_leave, name="leave"),
     path("<slug:slug>/membres/", views.circle_members_page, name="members"),
     path("<slug:slug>/membres/<int:membership_id>/role/", views.member_role, name="member_role"),

@@ -56,6 +56,7 @@ from .services import (
     invitation_revoke,
     join_request_create,
     join_request_decide,
+    join_request_withdraw,
     membership_join,
     membership_leave,
     membership_remove,
@@ -217,6 +218,23 @@ def circle_request(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
     context = {**_circle_context(request, circle), "form": form}
     return render(request, "circles/request_form.html", context, status=status)
+
+
+@signed_in
+@require_POST
+def circle_request_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = policies.get_circle_for_user(request.user, slug)
+    pending = join_request_pending_for(circle=circle, user=request.user)
+    if pending is None:
+        messages.error(request, _("Vous n'avez pas de demande en attente pour ce cercle."))
+        return redirect("circles:detail", slug=circle.slug)
+    try:
+        join_request_withdraw(actor=request.user, join_request=pending)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Votre demande est retirée."))
+    return redirect("circles:detail", slug=circle.slug)
 
 
 @signed_in

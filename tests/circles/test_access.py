@@ -151,6 +151,15 @@ ROUTES: list[CircleRoute] = [
         data=lambda w: {"message": "Je voudrais aider."},
     ),
     CircleRoute("circles:request", secret(200), kwargs=slug("secret"), label="secret"),
+    # Withdrawing: the network member has a pending request; others are told they have none.
+    CircleRoute("circles:request_withdraw", expect(302), kwargs=slug("a"), method="post"),
+    CircleRoute(
+        "circles:request_withdraw",
+        secret(302),
+        kwargs=slug("secret"),
+        method="post",
+        label="secret",
+    ),
     CircleRoute("circles:leave", expect(302, member_a=200, coordinator_a=200), kwargs=slug("a")),
     CircleRoute("circles:leave", expect(302), kwargs=slug("a"), method="post"),
     CircleRoute("circles:leave", secret(302), kwargs=slug("secret"), label="secret"),

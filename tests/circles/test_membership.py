@@ -485,3 +485,29 @@ def test_audit_log_names_circle_actions(client, world: World):
     client.force_login(world.users["admin"])
     page = client.get(reverse("core:audit")).content.decode()
     assert "Cercle créé" in page and "Invitation à un cercle envoyée" in page
+
+
+def test_withdraw_own_request_then_ask_again(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["member"])
+    page = client.get(reverse("circles:detail", kwargs={"slug": a.slug})).content.decode()
+    assert "Retirer ma demande" in page
+    client.post(reverse("circles:request_withdraw", kwargs={"slug": a.slug}))
+    assert world.join_request is not None
+    world.join_request.refresh_from_db()
+    assert world.join_request.status == RequestStatus.WITHDRAWN
+    again = client.post(reverse("circles:request", kwargs={"slug": a.slug}), {"message": ""})
+    assert again.status_code == 302
+    assert JoinRequest.objects.filter(circle=a, status=RequestStatus.PENDING).count() == 1
+
+
+def test_withdraw_without_request_changes_nothing(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["member_b"])
+    response = client.post(
+        reverse("circles:request_withdraw", kwargs={"slug": a.slug}), follow=True
+    )
+    assert "pas de demande en attente" in " ".join(_messages(response))
+    assert world.join_request is not None
+    world.join_request.refresh_from_db()
+    assert world.join_request.status == RequestStatus.PENDING
