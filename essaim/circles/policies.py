@@ -57,6 +57,12 @@ def can_see_circle(user: User, circle: Circle) -> bool:
     return is_circle_member(user, circle) or is_circle_admin(user)
 
 
+def visible_parent(user: User, circle: Circle) -> Circle | None:
+    """The circle's parent, unless it is a secret circle the user may not know about."""
+    parent = circle.parent if circle.parent_id else None
+    return parent if parent is not None and can_see_circle(user, parent) else None
+
+
 def get_circle_for_user(user: User, slug: str) -> Circle:
     """Return the circle the user may see, or raise Http404 (same answer as a wrong address)."""
     circle = Circle.objects.select_related("parent").filter(slug=slug).first()

@@ -120,6 +120,7 @@ def circle_list(request: HttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     child_counts = circle_child_counts(request.user, [c.pk for c in page.object_list])
     for circle in page.object_list:
+        circle.visible_parent = policies.visible_parent(request.user, circle)  # type: ignore[attr-defined]
         circle.my_role = roles.get(circle.pk)  # type: ignore[attr-defined]
         circle.child_count = child_counts.get(circle.pk, 0)  # type: ignore[attr-defined]
     params = {k: v for k, v in (("q", query), ("parent", parent_slug)) if v}
@@ -132,8 +133,15 @@ def circle_list(request: HttpRequest) -> HttpResponse:
         "can_create": policies.can_create_some_circle(request.user),
         "active_nav": "circles",
     }
+    if parent is not None:
+        context["grandparent"] = policies.visible_parent(request.user, parent)
     if not _is_htmx(request):
-        context["my_memberships"] = list(my_memberships(request.user))
+        memberships = list(my_memberships(request.user))
+        for membership in memberships:
+            membership.circle.visible_parent = policies.visible_parent(  # type: ignore[attr-defined]
+                request.user, membership.circle
+            )
+        context["my_memberships"] = memberships
     return _render(request, "circles/list.html", "circles/_list_partial.html", context)
 
 
@@ -146,6 +154,8 @@ def _circle_context(request: HttpRequest, circle: Circle) -> dict[str, Any]:
     can_manage = policies.can_manage_circle(user, circle)
     return {
         "circle": circle,
+        # A secret parent stays unnamed for those outside it.
+        "parent": policies.visible_parent(user, circle),
         "role": role,
         "is_member": role is not None,
         "can_read": policies.can_read_circle_content(user, circle),

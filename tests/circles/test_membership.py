@@ -511,3 +511,29 @@ def test_withdraw_without_request_changes_nothing(client, world: World):
     assert world.join_request is not None
     world.join_request.refresh_from_db()
     assert world.join_request.status == RequestStatus.PENDING
+
+
+def test_secret_parent_stays_unnamed_on_its_public_child(client, world: World):
+    child = circle_create(
+        actor=world.users["admin"],
+        name="Groupe ouvert",
+        parent=world.circles["secret"],
+        visibility="public",
+        join_policy="open",
+    )
+    membership_join(actor=world.users["member_b"], circle=child)
+    client.force_login(world.users["member_b"])
+    pages = [
+        client.get(reverse("circles:detail", kwargs={"slug": child.slug})),
+        client.get(reverse("circles:members", kwargs={"slug": child.slug})),
+        client.get(reverse("circles:list")),
+        client.get(reverse("circles:list"), {"q": "groupe"}),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "Groupe ouvert" in body
+        assert "Cellule secrète" not in body and "cellule-secrete" not in body
+    client.force_login(world.users["admin"])
+    admin_page = client.get(reverse("circles:detail", kwargs={"slug": child.slug}))
+    assert "Cellule secrète" in admin_page.content.decode()
