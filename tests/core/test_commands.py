@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from essaim.accounts.models import Role, RoleGrant, User
+from essaim.circles.models import Circle, MembershipRole, Thread
 from essaim.core.management.commands import serve
-from essaim.core.management.commands.demo import DEMO_ACCOUNTS
+from essaim.core.management.commands.demo import DEMO_ACCOUNTS, DEMO_CIRCLE_SLUG
 from essaim.core.models import AuditLog, Organisation
+from essaim.feed.models import Notification, NotificationKind
 from essaim.people.models import Person, Tag, person_search_text
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +95,26 @@ def test_demo_is_idempotent_and_prints_accounts():
         model.__name__: model.objects.count()
         for model in (User, Person, RoleGrant, AuditLog, EmailAddress, Tag, Organisation)
     }
+
+
+def test_demo_gives_the_accounts_a_circle_with_a_discussion():
+    run("demo", "--persons", "0")
+    circle = Circle.objects.get(slug=DEMO_CIRCLE_SLUG)
+    roles = dict(circle.memberships.values_list("person__user__email", "role"))
+    assert roles == {
+        "coordinateur@demo.essaim.fr": MembershipRole.COORDINATOR,
+        "adherent@demo.essaim.fr": MembershipRole.MEMBER,
+    }
+    assert circle.member_count == 2
+    thread = Thread.objects.get(circle=circle)
+    assert thread.messages.count() == 2
+    # The opening message mentions the member, who is notified.
+    assert Notification.objects.filter(
+        recipient__user__email="adherent@demo.essaim.fr", kind=NotificationKind.MENTION
+    ).exists()
+    run("demo", "--persons", "0")
+    assert Circle.objects.filter(slug=DEMO_CIRCLE_SLUG).count() == 1
+    assert Thread.objects.filter(circle=circle).count() == 1
 
 
 def test_demo_keeps_an_organisation_the_admin_edited():

@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import Role, RoleGrant, User
 from essaim.accounts.services import role_grant
+from essaim.circles.discussions import message_post, thread_create
+from essaim.circles.models import Circle, CircleKind, JoinPolicy, Visibility
+from essaim.circles.services import circle_create, membership_join
 from essaim.core.models import Organisation
 from essaim.core.populate import populate
 from essaim.core.services import organisation_update
@@ -40,6 +43,9 @@ DEMO_ORGANISATION: dict[str, Any] = {
     "receipt_signer_name": "Camille Martin",
     "receipt_signer_role": "Présidente",
 }
+
+
+DEMO_CIRCLE_SLUG = "antenne-paris-11"
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,8 @@ class Command(BaseCommand):
             )
             populate(persons=options["persons"], seed=options["seed"], log=lambda _msg: None)
             created.append(_("%(n)s contacts") % {"n": options["persons"]})
+        if self._setup_network():
+            created.append(_("un cercle avec une discussion"))
         if created:
             self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
         else:
@@ -142,6 +150,46 @@ class Command(BaseCommand):
         if current.name != default_name:
             return False
         organisation_update(actor=None, organisation=current, data=DEMO_ORGANISATION)
+        return True
+
+    def _setup_network(self) -> bool:
+        """Give the demo accounts a circle with a discussion, so the network is not empty."""
+        if Circle.objects.filter(slug=DEMO_CIRCLE_SLUG).exists():
+            return False
+        users = {a.email: User.objects.get(email__iexact=a.email) for a in DEMO_ACCOUNTS}
+        coordinator = users["coordinateur@demo.essaim.fr"]
+        member = users["adherent@demo.essaim.fr"]
+        parent = Circle.objects.filter(kind=CircleKind.NATIONAL).order_by("pk").first()
+        with transaction.atomic():
+            circle = circle_create(
+                actor=coordinator,
+                name=_("Antenne Paris 11e"),
+                slug=DEMO_CIRCLE_SLUG,
+                kind=CircleKind.BRANCH,
+                description=_(
+                    "Les bénévoles du 11e arrondissement : jardins partagés, fête de rue, "
+                    "aide aux devoirs."
+                ),
+                parent=parent,
+                visibility=Visibility.PRIVATE,
+                join_policy=JoinPolicy.OPEN,
+            )
+            membership_join(actor=member, circle=circle)
+            posted = thread_create(
+                actor=coordinator,
+                circle=circle,
+                title=_("Préparer la fête de rue du 14 juin"),
+                body=_(
+                    "Bonjour à toutes et à tous,\n\nIl nous faut **six bénévoles** pour "
+                    "l'accueil et deux pour la buvette. @Sophie Laurent, peux-tu reprendre la "
+                    "liste de l'an dernier ?"
+                ),
+            )
+            message_post(
+                actor=member,
+                thread=posted.thread,
+                body=_("Avec plaisir ! Je la partage ici d'ici vendredi."),
+            )
         return True
 
     def _ensure_account(self, account: DemoAccount) -> int:
