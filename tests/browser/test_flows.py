@@ -37,8 +37,9 @@ def _media_in_tmp(settings, tmp_path):
 
 
 def test_sign_up_confirm_log_in_and_search_the_directory(page, mailoutbox):
-    PersonFactory(given_name="Louise", family_name="Michel", email="louise@exemple.fr")
-    PersonFactory(given_name="Jean", family_name="Jaurès", email="jean@exemple.fr")
+    # Fixed cities: a random one ("Saint-Michel-…") would match the search too.
+    PersonFactory(given_name="Louise", family_name="Michel", email="louise@exemple.fr", city="Lyon")
+    PersonFactory(given_name="Jean", family_name="Jaurès", email="jean@exemple.fr", city="Albi")
 
     page.goto(reverse("core:home"))
     page.get_by_role("link", name="Créer un compte").first.click()
@@ -143,8 +144,9 @@ def test_import_a_csv_with_one_bad_line(new_context, sign_in):
 
 
 def test_directory_search_works_without_javascript(new_context, sign_in):
-    PersonFactory(given_name="Louise", family_name="Michel", email="louise@exemple.fr")
-    PersonFactory(given_name="Jean", family_name="Jaurès", email="jean@exemple.fr")
+    # Fixed cities: a random one ("Saint-Michel-…") would match the search too.
+    PersonFactory(given_name="Louise", family_name="Michel", email="louise@exemple.fr", city="Lyon")
+    PersonFactory(given_name="Jean", family_name="Jaurès", email="jean@exemple.fr", city="Albi")
     context = new_context(java_script_enabled=False)
     sign_in(context, make_user_for_role("coordinator"))
     page = context.new_page()
