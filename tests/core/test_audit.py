@@ -57,6 +57,16 @@ def test_pagination(admin_client):
     assert beyond.status_code == 200
 
 
+def test_pager_links_keep_the_action_filter(admin_client):
+    make_entries(55, "role.grant")
+    first = admin_client.get(reverse("core:audit"), {"action": "role.grant"}).content.decode()
+    assert 'href="?action=role.grant&amp;page=2">Plus anciennes →</a>' in first
+    second = admin_client.get(reverse("core:audit"), {"action": "role.grant", "page": 2})
+    assert 'href="?action=role.grant&amp;page=1">← Plus récentes</a>' in second.content.decode()
+    unfiltered = admin_client.get(reverse("core:audit")).content.decode()
+    assert 'href="?page=2">Plus anciennes →</a>' in unfiltered
+
+
 def test_htmx_request_gets_the_partial(admin_client):
     make_entries(1)
     response = admin_client.get(reverse("core:audit"), HTTP_HX_REQUEST="true")
