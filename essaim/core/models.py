@@ -69,6 +69,12 @@ class Organisation(TimeStampedModel):
     receipt_signature = models.ImageField(
         _("signature (image)"), upload_to="organisation/", blank=True
     )
+    # "Valorisation du bénévolat": volunteer hours shown in money in the annual report.
+    volunteer_hourly_rate_cents = models.PositiveIntegerField(
+        _("valeur d'une heure de bénévolat (centimes)"),
+        default=0,
+        help_text=_("0 : les heures de bénévolat ne sont pas valorisées en euros."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -14,6 +14,10 @@ class Verb(models.TextChoices):
     MESSAGE_POSTED = "message_posted", _("Nouvelle réponse")
     MEMBER_JOINED = "member_joined", _("Nouveau membre")
     CIRCLE_CREATED = "circle_created", _("Nouveau cercle")
+    ACTION_ANNOUNCED = "action_announced", _("Nouvelle action")
+    ACTION_CANCELLED = "action_cancelled", _("Action annulée")
+    ACTION_EVALUATED = "action_evaluated", _("Action évaluée")
+    PRACTICE_PUBLISHED = "practice_published", _("Nouvelle fiche pratique")
 
 
 class Activity(models.Model):
@@ -30,6 +34,8 @@ class Activity(models.Model):
     )
     # A short plain-text line (a title, a name) so the feed and digests need no joins.
     summary = models.CharField(max_length=300, blank=True)
+    # The page the activity is about when it is not a thread (an action, a practice sheet).
+    url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +54,10 @@ class NotificationKind(models.TextChoices):
     NEW_MEMBER = "new_member", _("Nouveau membre dans un cercle que vous coordonnez")
     JOIN_REQUEST = "join_request", _("Demande d'adhésion à un cercle que vous coordonnez")
     REPORT = "report", _("Message signalé dans un cercle que vous coordonnez")
+    ACTION = "action", _("Nouvelle action ou action annulée dans vos cercles")
+    TASK = "task", _("Tâche qui vous est confiée")
+    MISSION = "mission", _("Vos missions bénévoles (liste d'attente, changements)")
+    PRACTICE = "practice", _("Commentaire sur une fiche pratique que vous suivez")
 
 
 class Delivery(models.TextChoices):
@@ -110,4 +120,8 @@ DEFAULT_DELIVERY: dict[str, str] = {
     NotificationKind.NEW_MEMBER: Delivery.WEEKLY,
     NotificationKind.JOIN_REQUEST: Delivery.IMMEDIATE,
     NotificationKind.REPORT: Delivery.IMMEDIATE,
+    NotificationKind.ACTION: Delivery.WEEKLY,
+    NotificationKind.TASK: Delivery.IMMEDIATE,
+    NotificationKind.MISSION: Delivery.IMMEDIATE,
+    NotificationKind.PRACTICE: Delivery.DAILY,
 }

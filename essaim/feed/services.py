@@ -29,10 +29,17 @@ def activity_record(
     thread: Thread | None = None,
     message: Message | None = None,
     summary: str = "",
+    url: str = "",
 ) -> Activity:
     """Record that something happened in a circle."""
     return Activity.objects.create(
-        circle=circle, actor=actor, verb=verb, thread=thread, message=message, summary=summary[:300]
+        circle=circle,
+        actor=actor,
+        verb=verb,
+        thread=thread,
+        message=message,
+        summary=summary[:300],
+        url=url[:300],
     )
 
 

@@ -18,6 +18,8 @@ HOME_FEED_SIZE = 5
 @register.filter
 def activity_link(activity: Activity) -> str:
     """Return the page of the thread or circle an activity is about ('' until it exists)."""
+    if activity.url:
+        return activity.url
     circle = activity.circle
     attempts: list[tuple[str, dict[str, Any]]] = []
     if activity.thread_id:
