@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "essaim.people",
     "essaim.circles",
     "essaim.feed",
+    "essaim.actions",
+    "essaim.practices",
 ]
 
 MIDDLEWARE = [

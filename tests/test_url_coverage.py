@@ -9,12 +9,16 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.accounts.test_pages import ROUTES as ACCOUNT_ROUTES
+from tests.actions.test_access import ROUTES as ACTION_ROUTES
+from tests.actions.test_evaluation_access import ROUTES as EVALUATION_ROUTES
+from tests.actions.test_missions_access import ROUTES as MISSION_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
 from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
 from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
+from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
 
 MATRICES = (
     CORE_ROUTES,
@@ -24,6 +28,10 @@ MATRICES = (
     FEED_ROUTES,
     CIRCLE_ROUTES,
     DISCUSSION_ROUTES,
+    ACTION_ROUTES,
+    MISSION_ROUTES,
+    EVALUATION_ROUTES,
+    PRACTICE_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
