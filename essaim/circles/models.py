@@ -284,6 +284,19 @@ class Reaction(models.Model):
         return f"{self.emoji} {self.person}"
 
 
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("À examiner")
+    HIDDEN = "hidden", _("Message masqué")
+    DISMISSED = "dismissed", _("Classé sans suite")
+
+
+REPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportStatus.OPEN: frozenset({ReportStatus.HIDDEN, ReportStatus.DISMISSED}),
+    ReportStatus.HIDDEN: frozenset(),
+    ReportStatus.DISMISSED: frozenset(),
+}
+
+
 class Report(models.Model):
     """A member's report of a message to the circle's coordinators."""
 
@@ -291,10 +304,20 @@ class Report(models.Model):
     reporter = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("motif"), max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    # Who closed the report and when (the audit log keeps each change too).
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    resolution_note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        indexes = [models.Index(fields=["status", "message"], name="circles_report_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.reporter} : {self.reason[:40]}"
