@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,6 +65,33 @@ def notifications_create(
         for person in {p.pk: p for p in recipients}.values()
     ]
     created = Notification.objects.bulk_create(rows, batch_size=1000)
+    _email_immediately(created, kind)
+    return created
+
+
+def notifications_create_for_ids(
+    *,
+    recipient_ids: Sequence[int],
+    kind: str,
+    summary: str,
+    url: str = "",
+    activity: Activity | None = None,
+    circle: Circle | None = None,
+) -> list[Notification]:
+    """Create one notification per person id, for fan-outs that never load the people."""
+    rows = [
+        Notification(
+            recipient_id=person_id,
+            kind=kind,
+            summary=summary[:300],
+            url=url[:300],
+            activity=activity,
+            circle=circle,
+        )
+        for person_id in dict.fromkeys(recipient_ids)
+    ]
+    # One INSERT for the whole batch where the database allows it (PostgreSQL).
+    created = Notification.objects.bulk_create(rows, batch_size=max(len(rows), 1))
     _email_immediately(created, kind)
     return created
 
