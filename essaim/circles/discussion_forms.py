@@ -101,3 +101,24 @@ class HideForm(forms.Form):
         ),
         error_messages={"required": _("Indiquez le motif du masquage.")},
     )
+
+
+class UnhideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Pourquoi l'afficher à nouveau (facultatif)"),
+        max_length=300,
+        required=False,
+        help_text=_("Gardé dans le journal d'audit, avec le motif du masquage d'origine."),
+        error_messages={"max_length": _("Le motif est trop long (300 caractères au plus).")},
+    )
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Note pour la coordination (facultatif)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : « message relu, il respecte la charte »."),
+        error_messages={"max_length": _("La note est trop longue (2 000 caractères au plus).")},
+    )

@@ -16,6 +16,8 @@ from .models import (
     Circle,
     Message,
     Reaction,
+    Report,
+    ReportStatus,
     Thread,
     ThreadRead,
 )
@@ -212,3 +214,40 @@ def last_read_at(*, thread: Thread, person: Person | None) -> datetime | None:
         .values_list("last_read_at", flat=True)
         .first()
     )
+
+
+def reports_open(*, circle: Circle) -> QuerySet[Report]:
+    """Open reports of a circle's messages, newest first, with what the list shows."""
+    return (
+        Report.objects.filter(status=ReportStatus.OPEN, message__thread__circle=circle)
+        .select_related("reporter", "message__author", "message__thread")
+        .order_by("-created_at", "-id")
+    )
+
+
+def open_report_count(*, circle: Circle) -> int:
+    return Report.objects.filter(status=ReportStatus.OPEN, message__thread__circle=circle).count()
+
+
+def report_get(*, circle: Circle, report_id: int) -> Report:
+    """Return a report on a message of this circle, or raise Http404."""
+    report = (
+        Report.objects.filter(pk=report_id, message__thread__circle=circle)
+        .select_related("reporter", "message__author", "message__thread")
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+def circle_files(*, circle: Circle, include_hidden: bool) -> QuerySet[Attachment]:
+    """Files attached to a circle's messages, newest first; hidden ones only for moderators."""
+    files = (
+        Attachment.objects.filter(message__thread__circle=circle)
+        .select_related("message__author", "message__thread")
+        .order_by("-id")
+    )
+    if not include_hidden:
+        files = files.filter(message__hidden_at__isnull=True)
+    return files

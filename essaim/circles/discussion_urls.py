@@ -17,5 +17,9 @@ urlpatterns = [
     path("messages/<int:message_id>/reagir/", views.message_react, name="message_react"),
     path("messages/<int:message_id>/signaler/", views.message_report, name="message_report"),
     path("messages/<int:message_id>/masquer/", views.message_hide, name="message_hide"),
+    path("messages/<int:message_id>/reafficher/", views.message_unhide, name="message_unhide"),
     path("pieces-jointes/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("fichiers/", views.file_list, name="files"),
+    path("signalements/", views.report_list, name="reports"),
+    path("signalements/<int:report_id>/classer/", views.report_dismiss, name="report_dismiss"),
 ]

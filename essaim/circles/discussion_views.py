@@ -2,36 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import discussions as services
-from .discussion_forms import EditForm, HideForm, ReplyForm, ReportForm, ThreadForm
+from .discussion_forms import (
+    DismissForm,
+    EditForm,
+    HideForm,
+    ReplyForm,
+    ReportForm,
+    ThreadForm,
+    UnhideForm,
+)
 from .discussion_selectors import (
     DiscussionAccess,
     attachment_get,
+    circle_files,
     discussion_access,
     last_read_at,
     message_get,
     reaction_summaries,
+    report_get,
+    reports_open,
     thread_get,
     thread_messages,
 )
 from .discussion_selectors import (
     thread_list as select_thread_list,
 )
-from .models import Message, Thread
+from .models import Message, Report, Thread
+from .policies import can_manage_circle, can_see_members, visible_parent
+from .selectors import circle_pending_requests
 
 MESSAGES_PER_PAGE = 30
+REPORTS_PER_PAGE = 20
+FILES_PER_PAGE = 30
+FILE_TYPES = {
+    "application/pdf": gettext_lazy("Document PDF"),
+    "image/jpeg": gettext_lazy("Image JPEG"),
+    "image/png": gettext_lazy("Image PNG"),
+    "image/webp": gettext_lazy("Image WebP"),
+}
+# A moderation form posted from the reports list goes back there, not to the thread.
+FROM_REPORTS = "signalements"
 
 
 def _access(
@@ -279,56 +306,190 @@ def message_react(request: HttpRequest, slug: str, message_id: int) -> HttpRespo
     return _back_to(message, access)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_report(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    access = _access(request, slug, write=True)
-    message = message_get(circle=access.circle, message_id=message_id, include_hidden=False)
-    form = ReportForm(request.POST or None)
+def _reports_url(access: DiscussionAccess) -> str:
+    return reverse("circles:reports", kwargs={"slug": access.circle.slug})
+
+
+def _reason_form(
+    request: HttpRequest,
+    access: DiscussionAccess,
+    *,
+    form_class: type[forms.Form],
+    template: str,
+    act: Callable[[str], Any],
+    success: str,
+    back: Callable[[], HttpResponse],
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Show a form with a reason; on a valid POST run ``act(reason)``, say so and go back."""
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.message_report(
-                actor=request.user, message=message, reason=form.cleaned_data["reason"]
-            )
+            act(form.cleaned_data["reason"])
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(
-                request, _("Merci : les coordinateurs du cercle sont prévenus et vont regarder.")
-            )
-            return _back_to(message, access)
+            messages.success(request, success)
+            return back()
+    from_reports = (request.POST or request.GET).get("depuis") == FROM_REPORTS
     return render(
         request,
-        "circles/discussions/message_report.html",
-        {"access": access, "circle": access.circle, "message": message, "form": form},
+        template,
+        {
+            "access": access,
+            "circle": access.circle,
+            "form": form,
+            "from_reports": from_reports,
+            **context,
+        },
         status=400 if form.errors else 200,
+    )
+
+
+def _reason_form_on_message(
+    request: HttpRequest,
+    slug: str,
+    message_id: int,
+    *,
+    moderate: bool,
+    include_hidden: bool,
+    form_class: type[forms.Form],
+    template: str,
+    service: Callable[..., Any],
+    success: str,
+) -> HttpResponse:
+    """The shared shape of report, hide and unhide: a form with a reason, POSTed on a message."""
+    access = _access(request, slug, write=not moderate, moderate=moderate)
+    message = message_get(
+        circle=access.circle, message_id=message_id, include_hidden=include_hidden
+    )
+
+    def back() -> HttpResponse:
+        if request.POST.get("depuis") == FROM_REPORTS and access.can_moderate:
+            return redirect(_reports_url(access))
+        return _back_to(message, access)
+
+    return _reason_form(
+        request,
+        access,
+        form_class=form_class,
+        template=template,
+        act=lambda reason: service(actor=request.user, message=message, reason=reason),
+        success=success,
+        back=back,
+        context={"message": message},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_report(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    return _reason_form_on_message(
+        request,
+        slug,
+        message_id,
+        moderate=False,
+        include_hidden=False,
+        form_class=ReportForm,
+        template="circles/discussions/message_report.html",
+        service=services.message_report,
+        success=_("Merci : les coordinateurs du cercle sont prévenus et vont regarder."),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_hide(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    access = _access(request, slug, moderate=True)
-    message = message_get(circle=access.circle, message_id=message_id, include_hidden=True)
-    form = HideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.message_hide(
-                actor=request.user, message=message, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request, _("Le message est masqué pour les membres ; il reste visible ici.")
-            )
-            return _back_to(message, access)
-    return render(
+    return _reason_form_on_message(
         request,
-        "circles/discussions/message_hide.html",
-        {"access": access, "circle": access.circle, "message": message, "form": form},
-        status=400 if form.errors else 200,
+        slug,
+        message_id,
+        moderate=True,
+        include_hidden=True,
+        form_class=HideForm,
+        template="circles/discussions/message_hide.html",
+        service=services.message_hide,
+        success=_("Le message est masqué pour les membres ; il reste visible ici."),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_unhide(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    return _reason_form_on_message(
+        request,
+        slug,
+        message_id,
+        moderate=True,
+        include_hidden=True,
+        form_class=UnhideForm,
+        template="circles/discussions/message_unhide.html",
+        service=services.message_unhide,
+        success=_("Le message est de nouveau visible par les membres."),
+    )
+
+
+def _head_context(request: HttpRequest, access: DiscussionAccess, tab: str) -> dict[str, Any]:
+    """What the circle's heading and tabs need (see circles/_circle_head.html)."""
+    can_manage = can_manage_circle(request.user, access.circle)
+    return {
+        "access": access,
+        "circle": access.circle,
+        "parent": visible_parent(request.user, access.circle),
+        "can_manage": can_manage,
+        "can_see_members": can_see_members(request.user, access.circle),
+        "pending_count": circle_pending_requests(circle=access.circle).count() if can_manage else 0,
+        "tab": tab,
+        "active_nav": "circles",
+    }
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug, moderate=True)
+    page = Paginator(reports_open(circle=access.circle), REPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = _head_context(request, access, "reports")
+    context.update({"page": page, "from_reports": FROM_REPORTS})
+    return render(request, "circles/discussions/reports.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_dismiss(request: HttpRequest, slug: str, report_id: int) -> HttpResponse:
+    access = _access(request, slug, moderate=True)
+    report: Report = report_get(circle=access.circle, report_id=report_id)
+    return _reason_form(
+        request,
+        access,
+        form_class=DismissForm,
+        template="circles/discussions/report_dismiss.html",
+        act=lambda note: services.report_dismiss(actor=request.user, report=report, note=note),
+        success=_("Le signalement est classé sans suite ; le message reste visible."),
+        back=lambda: redirect(_reports_url(access)),
+        context={"report": report, "message": report.message},
+    )
+
+
+@login_required
+@require_GET
+def file_list(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    # Files are for the circle's members (and admins), even in a public circle.
+    if not can_see_members(request.user, access.circle):
+        raise PermissionDenied
+    files = circle_files(circle=access.circle, include_hidden=access.can_moderate)
+    page = Paginator(files, FILES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for attachment in page.object_list:
+        attachment.type_label = FILE_TYPES.get(  # type: ignore[attr-defined]
+            attachment.content_type, attachment.content_type
+        )
+    context = _head_context(request, access, "files")
+    context["page"] = page
+    return render(request, "circles/discussions/files.html", context)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +21,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from essaim.core.markdown import render_markdown
 from essaim.core.services import audit_record
-from essaim.feed.models import NotificationKind, Verb
-from essaim.feed.services import activity_record, notifications_create
+from essaim.feed.models import Activity, Notification, NotificationKind, Verb
+from essaim.feed.services import (
+    activity_record,
+    notifications_create,
+    notifications_create_for_ids,
+)
 from essaim.people.models import Person, fold
 
 from .models import (
+    REPORT_TRANSITIONS,
     Attachment,
     Circle,
     Membership,
@@ -33,9 +38,11 @@ from .models import (
     Message,
     Reaction,
     Report,
+    ReportStatus,
     Thread,
     ThreadRead,
 )
+from .policies import can_manage_circle
 
 MAX_BODY = 20_000
 MAX_TITLE = 200
@@ -353,7 +360,16 @@ def thread_create(
         message=message,
         activity=activity,
     )
+    _enqueue_new_thread_fan_out(activity)
     return Posted(thread=thread, message=message, unknown_mentions=mentions.unknown)
+
+
+def _enqueue_new_thread_fan_out(activity: Any) -> None:
+    from .discussion_tasks import thread_notify_members
+
+    # One task per thread, whatever the circle's size; after commit, so the worker finds it.
+    activity_id = activity.pk
+    transaction.on_commit(lambda: thread_notify_members.enqueue(activity_id))
 
 
 @transaction.atomic
@@ -538,7 +554,7 @@ def message_report(*, actor: Any, message: Message, reason: str) -> Report:
         raise ValidationError(_("Dites en quelques mots ce qui pose problème."), code="empty")
     if len(reason) > 2000:
         raise ValidationError(_("Le motif est trop long (2 000 caractères au plus)."))
-    if Report.objects.filter(message=message, reporter=person, resolved_at__isnull=True).exists():
+    if Report.objects.filter(message=message, reporter=person, status=ReportStatus.OPEN).exists():
         raise ValidationError(
             _("Vous avez déjà signalé ce message ; la coordination l'examine."), code="duplicate"
         )
@@ -573,10 +589,154 @@ def message_hide(*, actor: Any, message: Message, reason: str) -> Message:
     current.hidden_by = moderator
     current.hidden_reason = reason
     current.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    Report.objects.filter(message=current, resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by=moderator
+    # Hiding answers every open report of the message at once.
+    closed = list(
+        Report.objects.filter(message=current, status=ReportStatus.OPEN).values_list(
+            "pk", flat=True
+        )
     )
+    if closed:
+        Report.objects.filter(pk__in=closed, status=ReportStatus.OPEN).update(
+            status=ReportStatus.HIDDEN, resolved_at=now, resolved_by=moderator
+        )
+    details: dict[str, Any] = {"reason": reason}
+    if closed:
+        details["reports"] = closed
+    audit_record(actor=actor, action="circles.message_hide", target=current, details=details)
+    return current
+
+
+def _require_moderator(actor: Any, circle: Circle) -> None:
+    if not can_manage_circle(actor, circle):
+        raise ValidationError(
+            _("Seuls les coordinateurs du cercle et les administrateurs peuvent modérer."),
+            code="not_moderator",
+        )
+
+
+@transaction.atomic
+def message_unhide(*, actor: Any, message: Message, reason: str = "") -> Message:
+    """Show a hidden message to members again; the audit log keeps why it had been hidden."""
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError(_("Le motif est trop long (300 caractères au plus)."))
+    current = (
+        Message.objects.select_for_update()
+        .select_related("thread__circle", "hidden_by")
+        .get(pk=message.pk)
+    )
+    _require_moderator(actor, current.thread.circle)
+    if current.hidden_at is None:
+        raise ValidationError(
+            _("Ce message n'est pas masqué : il est déjà visible par les membres."),
+            code="not_hidden",
+        )
+    details = {
+        "reason": reason,
+        "hidden_reason": current.hidden_reason,
+        "hidden_at": current.hidden_at.isoformat(),
+        "hidden_by": str(current.hidden_by) if current.hidden_by else "",
+    }
+    current.hidden_at = None
+    current.hidden_by = None
+    current.hidden_reason = ""
+    current.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    audit_record(actor=actor, action="circles.message_unhide", target=current, details=details)
+    return current
+
+
+def _report_move(current: Report, to: str) -> None:
+    if to not in REPORT_TRANSITIONS[current.status]:
+        raise ValidationError(
+            _("Ce signalement est déjà traité (%(status)s) : rien n'a été changé.")
+            % {"status": current.get_status_display()},
+            code="closed",
+        )
+
+
+@transaction.atomic
+def report_dismiss(*, actor: Any, report: Report, note: str = "") -> Report:
+    """Close a report without hiding the message, with an optional note for the coordination."""
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError(_("La note est trop longue (2 000 caractères au plus)."))
+    current = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("message__thread__circle")
+        .get(pk=report.pk)
+    )
+    _require_moderator(actor, current.message.thread.circle)
+    _report_move(current, ReportStatus.DISMISSED)
+    current.status = ReportStatus.DISMISSED
+    current.resolved_at = timezone.now()
+    current.resolved_by = Person.objects.filter(user=actor).first()
+    current.resolution_note = note
+    current.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
     audit_record(
-        actor=actor, action="circles.message_hide", target=current, details={"reason": reason}
+        actor=actor,
+        action="circles.report_dismiss",
+        target=current,
+        details={"message": current.message_id, "note": note},
     )
     return current
+
+
+# --- new-thread fan-out ------------------------------------------------------------
+
+FAN_OUT_BATCH = 2_000
+
+
+def thread_notify_members_run(*, activity_id: int, batch_size: int = FAN_OUT_BATCH) -> int:
+    """Tell every member of the circle about a new thread, in batches; return how many were told.
+
+    Resumable: members are taken in id order and each batch commits on its own, so a task run
+    again after a crash starts after the last person already told, and nobody is told twice.
+    """
+    activity = (
+        Activity.objects.select_related("thread", "circle", "actor")
+        .filter(pk=activity_id, verb=Verb.THREAD_CREATED)
+        .first()
+    )
+    if activity is None or activity.thread is None:
+        return 0  # the thread was deleted before the task ran
+    thread, circle, author = activity.thread, activity.circle, activity.actor
+    summary = _("%(name)s ouvre une discussion dans « %(circle)s » : « %(title)s »") % {
+        "name": (author.full_name if author else "") or _("Un membre"),
+        "circle": circle.name,
+        "title": thread.title,
+    }
+    url = thread_url(thread, circle)
+    already = Notification.objects.filter(activity=activity)
+    last_id = (
+        already.filter(kind=NotificationKind.NEW_THREAD).aggregate(last=Max("recipient_id"))["last"]
+        or 0
+    )
+    members = Membership.objects.filter(circle=circle, person__erased_at__isnull=True)
+    if activity.actor_id is not None:
+        members = members.exclude(person_id=activity.actor_id)
+    member_ids = (
+        # Those named in the first message were already told, by the mention.
+        members.exclude(
+            person_id__in=already.filter(kind=NotificationKind.MENTION).values("recipient_id")
+        )
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+    )
+    told = 0
+    while True:
+        ids = list(member_ids.filter(person_id__gt=last_id)[:batch_size])
+        if not ids:
+            return told
+        with transaction.atomic():
+            notifications_create_for_ids(
+                recipient_ids=ids,
+                kind=NotificationKind.NEW_THREAD,
+                summary=summary,
+                url=url,
+                activity=activity,
+                circle=circle,
+            )
+        told += len(ids)
+        last_id = ids[-1]
+        if len(ids) < batch_size:
+            return told
