@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from essaim.circles.models import Report
 from tests.access import Route, assert_access
 from tests.circles.discussion_world import DISCUSSION_ROLES, World, build_world
 
@@ -38,6 +39,19 @@ def _message() -> dict[str, Any]:
 
 def _attachment() -> dict[str, Any]:
     return {**_circle(), "attachment_id": _w().attachment_id}
+
+
+def _hidden_message() -> dict[str, Any]:
+    return {**_circle(), "message_id": _w().hidden_message.pk}
+
+
+def _report() -> dict[str, Any]:
+    report, _created = Report.objects.get_or_create(
+        message=_w().member_message,
+        reporter=_w().person("member"),
+        defaults={"reason": "Propos blessants"},
+    )
+    return {**_circle(), "report_id": report.pk}
 
 
 def routes(readers: frozenset[str], refused: int = 403) -> list[Route]:
@@ -118,6 +132,28 @@ def routes(readers: frozenset[str], refused: int = 403) -> list[Route]:
             ok=(302,),
         ),
         r("circles:attachment", readers, kwargs=_attachment),
+        r("circles:message_unhide", MODERATORS, kwargs=_hidden_message),
+        r(
+            "circles:message_unhide",
+            MODERATORS,
+            kwargs=_hidden_message,
+            method="post",
+            data=lambda: {"reason": ""},
+            ok=(302,),
+        ),
+        # Files and reports are for the circle's own people, even in a public circle.
+        r("circles:files", READERS, kwargs=_circle),
+        r("circles:files", READERS, kwargs=_circle, query="page=2"),
+        r("circles:reports", MODERATORS, kwargs=_circle),
+        r("circles:report_dismiss", MODERATORS, kwargs=_report),
+        r(
+            "circles:report_dismiss",
+            MODERATORS,
+            kwargs=_report,
+            method="post",
+            data=lambda: {"reason": "Relu : conforme à la charte"},
+            ok=(302,),
+        ),
     ]
 
 
