@@ -18,7 +18,7 @@ from .models import (
     RequestStatus,
     Visibility,
 )
-from .policies import circle_roles_of, is_circle_admin
+from .policies import circle_roles_of, coordinated_circle_ids, is_circle_admin
 
 MAX_SEARCH_WORDS = 6
 
@@ -147,3 +147,75 @@ def invitation_get(*, code: str) -> CircleInvitation | None:
         .filter(code=code)
         .first()
     )
+
+
+# --- Parent circle picker -------------------------------------------------------------
+
+PARENT_SUGGESTIONS = 20
+# How many look-alikes an "ambiguous" message names before "…".
+PARENT_AMBIGUOUS_SHOWN = 5
+
+
+def parent_candidates_for_user(
+    user: Any, *, circle: Circle | None = None, is_admin: bool | None = None
+) -> QuerySet[Circle]:
+    """Return the active circles the user may put a circle under (never the circle itself).
+
+    Administrators: every active circle they see; coordinators: the circles they
+    coordinate, plus the circle's current parent when editing (kept even if not theirs).
+    """
+    circles = Circle.objects.filter(_visible_q(user), archived_at__isnull=True)
+    admin = is_circle_admin(user) if is_admin is None else is_admin
+    if not admin:
+        allowed = coordinated_circle_ids(user)
+        if circle is not None and circle.parent_id:
+            allowed.add(circle.parent_id)
+        circles = circles.filter(pk__in=allowed)
+    if circle is not None and circle.pk:
+        circles = circles.exclude(pk=circle.pk)
+    return circles.select_related("parent").order_by("name", "id")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parent_suggestions(
+    candidates: QuerySet[Circle], text: str, *, limit: int = PARENT_SUGGESTIONS + 1
+) -> list[Circle]:
+    """Return at most ``limit`` candidates whose name or address holds every word typed."""
+    words = _normalise(text).split()[:MAX_SEARCH_WORDS]
+    if not words:
+        return []
+    matches = candidates
+    for word in words:
+        matches = matches.filter(Q(name__icontains=word) | Q(slug__icontains=word))
+    return list(matches[:limit])
+
+
+def parent_resolve(candidates: QuerySet[Circle], text: str) -> tuple[Circle | None, list[Circle]]:
+    """Find the one circle a typed name or address designates.
+
+    Return (circle, []) when exactly one matches, else (None, look-alikes): several
+    look-alikes mean the text is ambiguous, none that nothing matches. An exact address
+    wins, then an exact name, then a single circle whose name holds every word.
+    """
+    text = _normalise(text)
+    if not text:
+        return None, []
+    by_slug = candidates.filter(slug=text.lower()).first()
+    if by_slug is not None:
+        return by_slug, []
+    limit = PARENT_AMBIGUOUS_SHOWN + 1
+    same_name = list(candidates.filter(name__iexact=text)[:limit])
+    if len(same_name) == 1:
+        return same_name[0], []
+    if same_name:
+        return None, same_name
+    partial = candidates
+    for word in text.split()[:MAX_SEARCH_WORDS]:
+        partial = partial.filter(name__icontains=word)
+    close = list(partial[:limit])
+    if len(close) == 1:
+        return close[0], []
+    return None, close

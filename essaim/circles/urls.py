@@ -7,6 +7,7 @@ app_name = "circles"
 urlpatterns = [
     path("", views.circle_list, name="list"),
     path("nouveau/", views.circle_new, name="create"),
+    path("nouveau/parents/", views.parent_suggestions_page, name="parent_suggestions"),
     path("invitation/<str:code>/", views.invitation_page, name="invitation"),
     path("<slug:slug>/", views.circle_detail, name="detail"),
     path("<slug:slug>/modifier/", views.circle_edit, name="edit"),

@@ -17,9 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import policies
 from .forms import (
@@ -29,11 +30,13 @@ from .forms import (
     InvitationForm,
     JoinRequestForm,
     MemberSearchForm,
+    ParentSearchInput,
     RemoveForm,
     RoleForm,
 )
 from .models import Circle, CircleInvitation, InvitationStatus, JoinRequest
 from .selectors import (
+    PARENT_SUGGESTIONS,
     circle_child_counts,
     circle_children_for_user,
     circle_coordinators,
@@ -45,6 +48,8 @@ from .selectors import (
     join_request_pending_for,
     membership_get,
     my_memberships,
+    parent_candidates_for_user,
+    parent_suggestions,
 )
 from .services import (
     circle_archive,
@@ -65,6 +70,8 @@ from .services import (
 
 CIRCLE_PAGE_SIZE = 50
 MEMBER_PAGE_SIZE = 50
+REQUEST_PAGE_SIZE = 20
+INVITATION_PAGE_SIZE = 50
 
 View = Callable[..., HttpResponse]
 
@@ -356,12 +363,20 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 @signed_in
 def circle_requests(request: HttpRequest, slug: str) -> HttpResponse:
     circle = _managed_circle(request, slug)
-    context = {
-        **_circle_context(request, circle),
-        "requests": list(circle_pending_requests(circle=circle)[:200]),
-        "form": DecisionForm(),
-    }
+    page = Paginator(circle_pending_requests(circle=circle), REQUEST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {**_circle_context(request, circle), "page": page, "form": DecisionForm()}
     return render(request, "circles/requests.html", context)
+
+
+def _back_to_page(name: str, circle: Circle, request: HttpRequest) -> HttpResponse:
+    """Redirect to a paginated list, on the page the form was sent from (if a number)."""
+    response = redirect(name, slug=circle.slug)
+    page = str(request.POST.get("page", ""))
+    if page.isdigit() and page != "1":
+        response["Location"] += f"?page={page}"
+    return response
 
 
 @signed_in
@@ -376,7 +391,7 @@ def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choisissez « Accepter » ou « Refuser »."))
-        return redirect("circles:requests", slug=circle.slug)
+        return _back_to_page("circles:requests", circle, request)
     approve = form.cleaned_data["decision"] == "approve"
     try:
         join_request_decide(
@@ -394,7 +409,7 @@ def request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResp
             else _("La demande de %(person)s est refusée ; la personne en est informée.")
         )
         messages.success(request, text % {"person": join_request.person})
-    return redirect("circles:requests", slug=circle.slug)
+    return _back_to_page("circles:requests", circle, request)
 
 
 @signed_in
@@ -427,7 +442,9 @@ def circle_invite(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         **_circle_context(request, circle),
         "form": form,
-        "invitations": list(circle_pending_invitations(circle=circle)[:200]),
+        "page": Paginator(circle_pending_invitations(circle=circle), INVITATION_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
     }
     return render(request, "circles/invite.html", context, status=status)
 
@@ -449,7 +466,7 @@ def invitation_cancel(request: HttpRequest, slug: str, invitation_id: int) -> Ht
             _("L'invitation envoyée à %(email)s est annulée : son lien ne fonctionne plus.")
             % {"email": invitation.email},
         )
-    return redirect("circles:invite", slug=circle.slug)
+    return _back_to_page("circles:invite", circle, request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -498,11 +515,49 @@ def invitation_page(request: HttpRequest, code: str) -> HttpResponse:
 # --- Create, edit, archive ----------------------------------------------------------------
 
 
-def _parent_choices(request: HttpRequest) -> Any:
-    circles = Circle.objects.filter(archived_at__isnull=True).order_by("name")
-    if policies.is_circle_admin(request.user):
-        return circles
-    return circles.filter(pk__in=policies.coordinated_circle_ids(request.user))
+def _parent_search_circle(request: HttpRequest) -> Circle | None:
+    """The circle being edited, named by ``circle`` in the query (none when creating)."""
+    slug = str(request.GET.get("circle", ""))
+    return _managed_circle(request, slug) if slug else None
+
+
+@signed_in
+@require_GET
+def parent_suggestions_page(request: HttpRequest) -> HttpResponse:
+    """Suggest parent circles while typing (htmx), or fill the field with a chosen one."""
+    if not policies.can_create_some_circle(request.user):
+        raise PermissionDenied
+    circle = _parent_search_circle(request)
+    candidates = parent_candidates_for_user(request.user, circle=circle)
+    circle_slug = circle.slug if circle is not None else ""
+    pick = str(request.GET.get("pick", ""))[:140]
+    if pick:
+        chosen = candidates.filter(slug=pick).first()
+        attrs = {"id": "id_parent", "aria-describedby": "id_parent_helptext", "autofocus": True}
+        widget = ParentSearchInput(circle_slug=circle_slug)
+        context = widget.get_context("parent", chosen.slug if chosen else pick, attrs)
+        context["status"] = (
+            _("Cercle parent choisi : %(circle)s.") % {"circle": chosen.name}
+            if chosen is not None
+            else _("Ce cercle ne peut pas être choisi comme parent : tapez un autre nom.")
+        )
+        html = render_to_string(ParentSearchInput.template_name, context, request=request)
+        return HttpResponse(html)
+    query = " ".join(str(request.GET.get("parent", "")).split())[:140]
+    found = parent_suggestions(candidates, query)
+    shown = found[:PARENT_SUGGESTIONS]
+    for suggestion in shown:
+        suggestion.shown_parent = policies.visible_parent(request.user, suggestion)  # type: ignore[attr-defined]
+    context = {
+        "query": query,
+        "circles": shown,
+        "more": len(found) > PARENT_SUGGESTIONS,
+        "url": request.path,
+        "circle_slug": circle_slug,
+    }
+    response = render(request, "circles/_parent_suggestions.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @signed_in
@@ -514,12 +569,13 @@ def circle_new(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     parent_slug = request.GET.get("parent", "")
     if parent_slug:
-        initial["parent"] = policies.get_circle_for_user(request.user, parent_slug)
+        initial["parent"] = policies.get_circle_for_user(request.user, parent_slug).slug
     form = CircleForm(
         request.POST or None,
         initial=initial,
-        parents=_parent_choices(request),
+        parents=parent_candidates_for_user(request.user, is_admin=is_admin),
         parent_required=not is_admin,
+        is_admin=is_admin,
     )
     status = 200
     if request.method == "POST":
@@ -551,17 +607,13 @@ def circle_edit(request: HttpRequest, slug: str) -> HttpResponse:
     circle = _managed_circle(request, slug)
     editable = Circle.objects.get(pk=circle.pk)
     is_admin = policies.is_circle_admin(request.user)
-    parents = _parent_choices(request).exclude(pk=circle.pk)
-    if circle.parent_id and not is_admin:
-        # A coordinator keeps the current parent even without coordinating it.
-        parents = Circle.objects.filter(
-            pk__in=[*parents.values_list("pk", flat=True), circle.parent_id]
-        ).order_by("name")
     form = CircleForm(
         request.POST or None,
         instance=editable,
-        parents=parents,
+        # A coordinator keeps the current parent even without coordinating it.
+        parents=parent_candidates_for_user(request.user, circle=circle, is_admin=is_admin),
         parent_required=not is_admin and circle.parent_id is not None,
+        is_admin=is_admin,
     )
     status = 200
     if request.method == "POST":

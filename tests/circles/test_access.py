@@ -87,7 +87,7 @@ def _new_circle(w: World) -> dict[str, Any]:
         "name": "Commission jardins",
         "slug": "",
         "kind": "commission",
-        "parent": w.circles["a"].pk,
+        "parent": w.circles["a"].slug,
         "description": "",
         "visibility": "private",
         "join_policy": "request",
@@ -101,7 +101,7 @@ def _edit_circle(key: str) -> Callable[[World], dict[str, Any]]:
             "name": f"{circle.name} (renommé)",
             "slug": circle.slug,
             "kind": circle.kind,
-            "parent": circle.parent_id or "",
+            "parent": circle.parent.slug if circle.parent else "",
             "description": "Nouvelle présentation",
             "visibility": circle.visibility,
             "join_policy": circle.join_policy,
@@ -130,6 +130,27 @@ ROUTES: list[CircleRoute] = [
     CircleRoute("circles:create", managers(200)),
     CircleRoute("circles:create", managers(302), method="post", data=_new_circle),
     CircleRoute("circles:edit", managers(200), kwargs=slug("a")),
+    # Parent-circle suggestions: for those who may create a circle somewhere.
+    CircleRoute("circles:parent_suggestions", managers(200), query="parent=antenne"),
+    CircleRoute("circles:parent_suggestions", managers(200), query="pick=antenne-a", label="pick"),
+    CircleRoute(
+        "circles:parent_suggestions",
+        managers(200),
+        query="parent=nat&circle=antenne-a",
+        label="editing",
+    ),
+    CircleRoute(
+        "circles:parent_suggestions",
+        expect(403, admin=200),
+        query="parent=nat&circle=antenne-b",
+        label="editing not theirs",
+    ),
+    CircleRoute(
+        "circles:parent_suggestions",
+        expect(403, coordinator_a=404, admin=200),
+        query="parent=nat&circle=cellule-secrete",
+        label="editing secret",
+    ),
     CircleRoute(
         "circles:edit", managers(302), kwargs=slug("a"), method="post", data=_edit_circle("a")
     ),

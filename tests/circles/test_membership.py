@@ -368,7 +368,7 @@ def test_coordinator_cannot_create_under_a_circle_they_do_not_coordinate(client,
         {
             "name": "Cercle pirate",
             "kind": "team",
-            "parent": world.circles["b"].pk,
+            "parent": world.circles["b"].slug,
             "visibility": "public",
             "join_policy": "open",
         },
@@ -537,3 +537,209 @@ def test_secret_parent_stays_unnamed_on_its_public_child(client, world: World):
     client.force_login(world.users["admin"])
     admin_page = client.get(reverse("circles:detail", kwargs={"slug": child.slug}))
     assert "Cellule secrète" in admin_page.content.decode()
+
+
+# --- Parent circle picker ----------------------------------------------------------------
+
+
+def _create(client, parent: str, name: str = "Atelier couture"):
+    return client.post(
+        reverse("circles:create"),
+        {
+            "name": name,
+            "kind": "team",
+            "parent": parent,
+            "visibility": "public",
+            "join_policy": "open",
+        },
+    )
+
+
+def _parent_errors(response) -> str:
+    assert response.status_code == 400
+    return " ".join(str(e) for e in response.context["form"].errors.get("parent", []))
+
+
+@pytest.mark.parametrize("typed", ["Antenne A", "  antenne   a ", "ANTENNE-A", "antenne-a"])
+def test_parent_found_by_name_or_address(client, world: World, typed: str):
+    client.force_login(world.users["admin"])
+    response = _create(client, typed)
+    assert response.status_code == 302
+    assert Circle.objects.get(name="Atelier couture").parent == world.circles["a"]
+
+
+def test_parent_found_by_a_single_partial_name(client, world: World):
+    client.force_login(world.users["admin"])
+    assert _create(client, "natio").status_code == 302
+    assert Circle.objects.get(name="Atelier couture").parent == world.circles["national"]
+
+
+def test_two_circles_with_the_same_name_ask_for_the_address(client, world: World):
+    admin = world.users["admin"]
+    first = circle_create(actor=admin, name="Antenne Sud", parent=world.circles["national"])
+    second = circle_create(actor=admin, name="Antenne Sud")
+    client.force_login(admin)
+    before = Circle.objects.count()
+    errors = _parent_errors(_create(client, "antenne sud"))
+    assert "Plusieurs cercles portent ce nom" in errors
+    assert f"({first.slug})" in errors and f"({second.slug})" in errors
+    assert Circle.objects.count() == before
+    assert _create(client, second.slug).status_code == 302
+    assert Circle.objects.get(name="Atelier couture").parent == second
+
+
+def test_a_partial_name_matching_several_circles_is_refused(client, world: World):
+    client.force_login(world.users["admin"])
+    before = Circle.objects.count()
+    errors = _parent_errors(_create(client, "Antenne"))
+    assert "Plusieurs cercles correspondent à « Antenne »" in errors
+    assert "(antenne-a)" in errors and "(antenne-b)" in errors
+    assert Circle.objects.count() == before
+
+
+def test_unknown_parent_is_refused_with_a_message(client, world: World):
+    client.force_login(world.users["admin"])
+    before = Circle.objects.count()
+    errors = _parent_errors(_create(client, "Atlantide"))
+    assert "Aucun cercle actif ne s'appelle « Atlantide »" in errors
+    assert Circle.objects.count() == before
+
+
+def test_archived_circle_is_not_a_parent(client, world: World):
+    circle_archive(actor=world.users["admin"], circle=world.circles["b"])
+    client.force_login(world.users["admin"])
+    errors = _parent_errors(_create(client, "Antenne B"))
+    assert "Aucun cercle actif" in errors
+
+
+def test_coordinator_picks_only_among_circles_they_coordinate(client, world: World):
+    client.force_login(world.users["coordinator_a"])
+    before = Circle.objects.count()
+    errors = _parent_errors(_create(client, "Antenne B"))
+    assert "Aucun des cercles que vous coordonnez" in errors
+    # The secret circle's name gives nothing away either.
+    assert "Aucun des cercles" in _parent_errors(_create(client, "Cellule secrète"))
+    assert "Indiquez le cercle parent" in _parent_errors(_create(client, ""))
+    assert Circle.objects.count() == before
+    assert _create(client, "Antenne A").status_code == 302
+
+
+def test_moving_a_circle_under_its_child_is_refused_on_the_form(client, world: World):
+    national = world.circles["national"]
+    client.force_login(world.users["admin"])
+    response = client.post(
+        reverse("circles:edit", kwargs={"slug": national.slug}),
+        {
+            "name": national.name,
+            "slug": national.slug,
+            "kind": national.kind,
+            "parent": "Antenne A",
+            "visibility": national.visibility,
+            "join_policy": national.join_policy,
+        },
+    )
+    assert response.status_code == 400
+    assert "sous lui-même" in response.content.decode()
+    national.refresh_from_db()
+    assert national.parent_id is None
+
+
+def test_a_circle_is_not_its_own_parent(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["admin"])
+    data = {
+        "name": a.name,
+        "slug": a.slug,
+        "kind": a.kind,
+        "parent": a.slug,
+        "visibility": a.visibility,
+        "join_policy": a.join_policy,
+    }
+    response = client.post(reverse("circles:edit", kwargs={"slug": a.slug}), data)
+    assert "Aucun cercle actif" in _parent_errors(response)
+    a.refresh_from_db()
+    assert a.parent == world.circles["national"]
+
+
+def test_edit_form_shows_the_parent_address_and_a_coordinator_keeps_it(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["coordinator_a"])
+    url = reverse("circles:edit", kwargs={"slug": a.slug})
+    page = client.get(url).content.decode()
+    assert 'name="parent" value="national"' in page
+    assert reverse("circles:parent_suggestions") in page  # the htmx suggestions
+    data = {
+        "name": "Antenne A renommée",
+        "slug": a.slug,
+        "kind": a.kind,
+        "parent": "national",
+        "visibility": a.visibility,
+        "join_policy": a.join_policy,
+    }
+    assert client.post(url, data).status_code == 302
+    a.refresh_from_db()
+    assert (a.name, a.parent) == ("Antenne A renommée", world.circles["national"])
+
+
+def test_create_link_from_a_circle_prefills_its_address(client, world: World):
+    client.force_login(world.users["coordinator_a"])
+    page = client.get(reverse("circles:create"), {"parent": "antenne-a"}).content.decode()
+    assert 'name="parent" value="antenne-a"' in page
+
+
+def _suggested(response) -> list[str]:
+    assert response.status_code == 200
+    return [
+        line.split("pick=")[1].split("&")[0].split('"')[0]
+        for line in response.content.decode().splitlines()
+        if "pick=" in line
+    ]
+
+
+def test_suggestions_follow_what_the_user_may_choose(client, world: World):
+    url = reverse("circles:parent_suggestions")
+    client.force_login(world.users["admin"])
+    assert _suggested(client.get(url, {"parent": "antenne"})) == ["antenne-a", "antenne-b"]
+    assert _suggested(client.get(url, {"parent": "secr"})) == ["cellule-secrete"]
+    # Editing Antenne A: it is not offered as its own parent.
+    assert _suggested(client.get(url, {"parent": "antenne", "circle": "antenne-a"})) == [
+        "antenne-b"
+    ]
+    response = client.get(url, {"parent": "zzz"})
+    assert _suggested(response) == []
+    assert "Aucun cercle ne correspond" in response.content.decode()
+    client.force_login(world.users["coordinator_a"])
+    assert _suggested(client.get(url, {"parent": "antenne"})) == ["antenne-a"]
+    assert _suggested(client.get(url, {"parent": "secr"})) == []
+    # Editing their circle, a coordinator may keep its current parent.
+    assert _suggested(client.get(url, {"parent": "nat", "circle": "antenne-a"})) == ["national"]
+
+
+def test_picking_a_suggestion_fills_the_field(client, world: World):
+    url = reverse("circles:parent_suggestions")
+    client.force_login(world.users["coordinator_a"])
+    html = client.get(url, {"pick": "antenne-a"}).content.decode()
+    assert 'value="antenne-a"' in html and "autofocus" in html
+    assert "Cercle parent choisi : Antenne A." in html
+    refused = client.get(url, {"pick": "antenne-b"}).content.decode()
+    assert "ne peut pas être choisi" in refused
+
+
+def test_deciding_from_a_later_page_comes_back_to_it(client, world: World):
+    a = world.circles["a"]
+    client.force_login(world.users["coordinator_a"])
+    assert world.join_request is not None
+    url = reverse(
+        "circles:request_decide", kwargs={"slug": a.slug, "request_id": world.join_request.pk}
+    )
+    response = client.post(url, {"decision": "approve", "page": "2"})
+    assert response["Location"] == reverse("circles:requests", kwargs={"slug": a.slug}) + "?page=2"
+    # A later page past the end shows the last one; a malformed page number is ignored.
+    listing = client.get(reverse("circles:requests", kwargs={"slug": a.slug}), {"page": "2"})
+    assert listing.status_code == 200
+    assert "Aucune demande en attente." in listing.content.decode()
+    before = JoinRequest.objects.filter(status=RequestStatus.PENDING).count()
+    response = client.post(url, {"decision": "refuse", "page": "abc'><script>"})
+    assert response["Location"] == reverse("circles:requests", kwargs={"slug": a.slug})
+    assert "déjà" in " ".join(_messages(client.get(response["Location"])))
+    assert JoinRequest.objects.filter(status=RequestStatus.PENDING).count() == before

@@ -113,3 +113,106 @@ def test_two_people_joining_at_once_are_both_counted():
     circle.refresh_from_db()
     assert Membership.objects.filter(circle=circle).count() == 1 + len(users)
     assert circle.member_count == 1 + len(users)
+
+
+# --- Parent suggestions, requests and invitations ---------------------------------------
+
+
+def _htmx_queries(client, url: str, params: dict[str, str]) -> int:
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_parent_suggestions_queries_constant_and_capped(client, role, django_assert_num_queries):
+    from essaim.circles.selectors import PARENT_SUGGESTIONS
+
+    user = make_user_for_role("admin" if role == "admin" else "member")
+    assert user is not None
+    client.force_login(user)
+    admin = make_user_for_role("admin")
+    national = circle_create(actor=admin, name="Fédération nationale")
+
+    def add(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            circle = circle_create(actor=admin, name=f"Antenne {i:03d}", parent=national)
+            if role == "coordinator":
+                Membership.objects.create(circle=circle, person=user.person, role="coordinator")
+
+    add(2, 0)
+    url = reverse("circles:parent_suggestions")
+    params = {"parent": "antenne"}
+    small = _htmx_queries(client, url, params)
+    # Session, user, circle roles (and staff roles for the coordinator), the matches.
+    assert small == {"coordinator": 5, "admin": 4}[role]
+    add(23, 2)
+    with django_assert_num_queries(small):
+        response = client.get(url, params, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.count("pick=") == PARENT_SUGGESTIONS
+    assert f"Les {PARENT_SUGGESTIONS} premiers cercles" in html
+    assert "dans Fédération nationale" in html
+
+
+def _pending_requests(circle: Circle, count: int) -> None:
+    from essaim.circles.services import join_request_create
+
+    for _ in range(count):
+        join_request_create(actor=make_user_for_role("member"), circle=circle, message="Bonjour")
+
+
+@pytest.mark.django_db
+def test_requests_page_queries_constant_and_paginated(client, django_assert_num_queries):
+    from essaim.circles.views import REQUEST_PAGE_SIZE
+
+    admin = make_user_for_role("admin")
+    circle = circle_create(
+        actor=admin, name="Antenne de Lille", visibility=Visibility.PRIVATE, join_policy="request"
+    )
+    client.force_login(admin)
+    url = reverse("circles:requests", kwargs={"slug": circle.slug})
+    _pending_requests(circle, 2)
+    small = _queries(client, url)
+    assert small == 10  # with the notification badge and the pending count
+    assert client.get(url).content.decode().count('<article class="card"') == 2
+    _pending_requests(circle, 23)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    page = response.content.decode()
+    assert page.count('<article class="card"') == REQUEST_PAGE_SIZE
+    assert "25 demandes en attente" in page and "page=2" in page
+    with django_assert_num_queries(small):
+        second = client.get(url, {"page": "2"})
+    assert second.content.decode().count('<article class="card"') == 25 - REQUEST_PAGE_SIZE
+
+
+@pytest.mark.django_db
+def test_invite_page_queries_constant_and_paginated(client, django_assert_num_queries):
+    from essaim.circles.services import invitation_create
+    from essaim.circles.views import INVITATION_PAGE_SIZE
+
+    admin = make_user_for_role("admin")
+    circle = circle_create(actor=admin, name="Antenne de Brest", visibility=Visibility.PRIVATE)
+    client.force_login(admin)
+    url = reverse("circles:invite", kwargs={"slug": circle.slug})
+
+    def invite(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            invitation_create(actor=admin, circle=circle, email=f"invitee{i}@exemple.org")
+
+    invite(2, 0)
+    small = _queries(client, url)
+    assert small == 10  # with the notification badge
+    invite(23, 2)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.content.decode().count("/annuler/") == 25
+    invite(INVITATION_PAGE_SIZE, 100)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    page = response.content.decode()
+    assert page.count("/annuler/") == INVITATION_PAGE_SIZE and "page=2" in page
