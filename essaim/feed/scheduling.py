@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -23,10 +23,16 @@ class Job:
     # Monday = 0 … Sunday = 6; None means every day.
     weekday: int | None
     run: Callable[[], object]
+    # Hourly jobs run every hour at `at.minute` (their hour and weekday are ignored).
+    hourly: bool = False
 
     def next_run(self, after: datetime) -> datetime:
         """Return the first run time strictly after `after` (an aware datetime)."""
         local = after.astimezone(PARIS)
+        if self.hourly:
+            # Counted in UTC: an hour is an hour, whatever daylight saving does to the wall clock.
+            utc = after.astimezone(UTC).replace(minute=self.at.minute, second=0, microsecond=0)
+            return utc if utc > after else utc + timedelta(hours=1)
         day = local.date()
         for offset in range(8):
             candidate_day = day + timedelta(days=offset)
@@ -48,9 +54,17 @@ def _enqueue_digest(period: str) -> Callable[[], object]:
     return run
 
 
+def _enqueue_feedback_surveys() -> object:
+    from essaim.actions.tasks_evaluation import feedback_surveys_send
+
+    return feedback_surveys_send.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
+    # Feedback survey after an action is done: one batched task per hour (issue #4, evaluate).
+    "feedback_surveys": Job("feedback_surveys", time(0, 20), None, _enqueue_feedback_surveys, True),
 }
 
 

@@ -48,7 +48,8 @@ def test_due_jobs_between_two_ticks():
     assert due_jobs(paris(2026, 11, 24, 7, 1), paris(2026, 11, 24, 7, 2)) == []
     # A machine asleep over 07:00 catches up once when it wakes.
     assert [j.name for j in due_jobs(paris(2026, 11, 24, 5, 0), paris(2026, 11, 24, 9, 0))] == [
-        "daily"
+        "daily",
+        "feedback_surveys",  # hourly: once, however many hours were missed
     ]
 
 
