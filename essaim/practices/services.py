@@ -36,6 +36,7 @@ from .models import (
 MAX_TAGS = 12
 TAG_MAX_LENGTH = 60
 SEARCH_TEXT_MAX = 700
+RESERVED_SLUGS = frozenset({"nouvelle", "apercu"})
 
 
 def _person_of(actor: Any) -> Person | None:
@@ -71,7 +72,7 @@ def parse_tag_names(raw: str | Sequence[str]) -> list[str]:
         if name and fold(name) not in names:
             names[fold(name)] = name
     if len(names) > MAX_TAGS:
-        raise ValidationError({"tags": _("Au plus %(max)d thèmes par fiche.") % {"max": MAX_TAGS}})
+        raise ValidationError(_("Au plus %(max)d thèmes par fiche.") % {"max": MAX_TAGS})
     return list(names.values())
 
 
@@ -92,6 +93,8 @@ def _tags_for(names: Sequence[str]) -> list[PracticeTag]:
 
 def _unique_slug(title: str) -> str:
     base = (slugify(title) or "fiche")[:140]
+    if base in RESERVED_SLUGS:  # the library's own pages
+        base = f"{base}-fiche"
     taken = set(PracticeSheet.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, number = base, 2
     while slug in taken:
@@ -313,7 +316,7 @@ def practice_comment_add(*, actor: Any, sheet: PracticeSheet, body: str) -> Prac
         followers.discard(author.pk)
     recipients = _may_still_read(followers, sheet)
     if recipients:
-        name = str(author) if author is not None else _("Quelqu'un")
+        name = (author.full_name if author is not None else "") or _("Un membre")
         notifications_create(
             recipients=Person.objects.filter(pk__in=recipients, erased_at__isnull=True),
             kind=NotificationKind.PRACTICE,

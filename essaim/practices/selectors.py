@@ -1,0 +1,217 @@
+"""Reads for the practice library: the searchable index and a sheet's page."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from essaim.actions.models import Action
+from essaim.actions.policies import can_see_action
+from essaim.circles.models import Circle, Membership
+from essaim.people.models import fold
+
+from .models import (
+    PracticeComment,
+    PracticeRevision,
+    PracticeSheet,
+    PracticeStatus,
+    PracticeTag,
+    PracticeVote,
+)
+from .policies import readable_sheets_filter
+
+MAX_SEARCH_WORDS = 6
+SORTS = ("recent", "useful")
+# How similar a misspelt word must be to a word of a sheet to count as a match.
+TRIGRAM_THRESHOLD = 0.45
+VOCABULARY_ROWS = 3000
+
+
+def search_words(query: str) -> list[str]:
+    """Fold a query into words, plural endings cut so "maraudes" finds "maraude"."""
+    words = []
+    for word in fold(query).split()[:MAX_SEARCH_WORDS]:
+        word = word.strip(".,;:!?'\"()«»")
+        if len(word) > 3 and word[-1] in "sx":
+            word = word[:-1]
+        if word:
+            words.append(word)
+    return words
+
+
+@dataclass
+class LibrarySearch:
+    sheets: QuerySet[PracticeSheet]
+    words: list[str] = field(default_factory=list)
+    # Set when nothing matched exactly and close words were used instead.
+    corrected: str = ""
+
+
+def _base(user: Any) -> QuerySet[PracticeSheet]:
+    return PracticeSheet.objects.filter(readable_sheets_filter(user))
+
+
+def _with_rows(sheets: QuerySet[PracticeSheet]) -> QuerySet[PracticeSheet]:
+    return sheets.select_related("circle", "author").prefetch_related(
+        Prefetch("tags", queryset=PracticeTag.objects.order_by("name"))
+    )
+
+
+def _close_words_sqlite(sheets: QuerySet[PracticeSheet], words: list[str]) -> list[str]:
+    # Small installs: the words of the most recent sheets are few enough to compare in Python.
+    vocabulary: set[str] = set()
+    for text in sheets.order_by("-id").values_list("search_text", flat=True)[:VOCABULARY_ROWS]:
+        vocabulary.update(text.split())
+    close = []
+    for word in words:
+        matches = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        close.append(matches[0] if matches else word)
+    return close
+
+
+def library_search(
+    *,
+    user: Any,
+    query: str = "",
+    tag: str = "",
+    circle: Circle | None = None,
+    sort: str = "recent",
+    drafts: bool = False,
+) -> LibrarySearch:
+    """Return the sheets the user may read matching a search, ranked, with rows prefetched."""
+    sheets = _base(user)
+    if drafts:
+        sheets = sheets.filter(status=PracticeStatus.DRAFT)
+    else:
+        sheets = sheets.filter(status=PracticeStatus.PUBLISHED)
+    if tag:
+        sheets = sheets.filter(tags__name__iexact=tag)
+    if circle is not None:
+        sheets = sheets.filter(circle=circle)
+    order = ["-useful_count", "-published_at", "-id"] if sort == "useful" else []
+    words = search_words(query)
+    result = LibrarySearch(sheets=sheets, words=words)
+    exact = sheets
+    for word in words:
+        exact = exact.filter(search_text__contains=word)
+    if not words or exact.exists():
+        result.sheets = exact
+    elif connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        fuzzy = sheets
+        for index, word in enumerate(words):
+            fuzzy = fuzzy.annotate(
+                **{f"similar_{index}": TrigramWordSimilarity(word, "search_text")}
+            ).filter(**{f"similar_{index}__gte": TRIGRAM_THRESHOLD})
+        result.sheets = fuzzy
+        result.corrected = query
+        if not order:
+            order = [f"-similar_{i}" for i in range(len(words))]
+    else:
+        close = _close_words_sqlite(sheets, words)
+        if close != words:
+            fuzzy = sheets
+            for word in close:
+                fuzzy = fuzzy.filter(search_text__contains=word)
+            result.sheets = fuzzy
+            result.words = close
+            result.corrected = " ".join(close)
+        else:
+            result.sheets = exact
+    if not order:
+        order = ["-updated_at", "-id"] if drafts else ["-published_at", "-id"]
+    result.sheets = _with_rows(result.sheets.order_by(*order))
+    return result
+
+
+def popular_tags(limit: int = 30) -> list[PracticeTag]:
+    """The tags of most published sheets, for the library's filter."""
+    return list(
+        PracticeTag.objects.filter(sheets__status=PracticeStatus.PUBLISHED)
+        .annotate(uses=Count("sheets"))
+        .order_by("-uses", "name")[:limit]
+    )
+
+
+def my_circles(user: Any) -> list[Circle]:
+    """The circles the user belongs to, for the library's filter and the sheet form."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [
+        m.circle
+        for m in Membership.objects.filter(person__user=user, circle__archived_at__isnull=True)
+        .select_related("circle")
+        .order_by("circle__name")
+    ]
+
+
+def sheet_comments(sheet: PracticeSheet) -> list[PracticeComment]:
+    return list(
+        PracticeComment.objects.filter(sheet=sheet, hidden_at__isnull=True).select_related("author")
+    )
+
+
+def sheet_actions(user: Any, sheet: PracticeSheet) -> list[Action]:
+    """The sheet's linked actions the user may see."""
+    actions = sheet.actions.select_related("circle", "circle__parent").order_by("-starts_at")
+    return [action for action in actions if can_see_action(user, action)]
+
+
+def sheet_revisions(sheet: PracticeSheet) -> QuerySet[PracticeRevision]:
+    return PracticeRevision.objects.filter(sheet=sheet).select_related("author")
+
+
+def has_voted(user: Any, sheet: PracticeSheet) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return PracticeVote.objects.filter(sheet=sheet, person__user=user).exists()
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int]]:
+    """Fold a text keeping, for each folded character, the index of its original character."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char):
+            if not unicodedata.combining(part):
+                for lower in part.lower():
+                    folded.append(lower)
+                    origin.append(index)
+    return "".join(folded), origin
+
+
+def highlight(text: str, words: list[str]) -> SafeString:
+    """Escape a text and wrap the searched words (accents ignored) in <mark>."""
+    if not text or not words:
+        return SafeString(escape(text))
+    folded, origin = _folded_with_map(text)
+    marked = [False] * len(text)
+    for word in words:
+        start = folded.find(word)
+        while start != -1 and word:
+            for i in range(start, start + len(word)):
+                marked[origin[i]] = True
+            start = folded.find(word, start + len(word))
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        end = index
+        while end < len(text) and marked[end] == marked[index]:
+            end += 1
+        chunk = escape(text[index:end])
+        out.append(f"<mark>{chunk}</mark>" if marked[index] else chunk)
+        index = end
+    # Every chunk is escaped above.
+    return mark_safe("".join(out))
+
+
+def sheet_author_name(sheet: PracticeSheet) -> str:
+    return str(sheet.author) if sheet.author is not None else ""
