@@ -241,7 +241,12 @@ def test_unsubscribe_post_sets_that_period_to_never(client):
         NotificationPreference.objects.filter(person=person).values_list("kind", "delivery")
     )
     # The weekly kinds (defaults and chosen) are off; the others keep their delivery.
-    assert prefs == {"mention": "never", "new_thread": "never", "new_member": "never"}
+    assert prefs == {
+        "mention": "never",
+        "new_thread": "never",
+        "new_member": "never",
+        "action": "never",
+    }
 
 
 def test_one_click_post_from_a_mail_client_without_csrf(client):

@@ -211,6 +211,10 @@ def test_preferences_show_defaults_and_save(client, member):
         "new_member": "never",
         "join_request": "immediate",
         "report": "immediate",
+        "action": "daily",
+        "task": "immediate",
+        "mission": "never",
+        "practice": "weekly",
     }
     assert client.post(reverse("feed:preferences"), data).status_code == 302
     assert selectors.preferences_for(member) == data
