@@ -54,6 +54,12 @@ def _enqueue_digest(period: str) -> Callable[[], object]:
     return run
 
 
+def _enqueue_mission_reminders() -> object:
+    from essaim.actions.tasks import mission_reminders
+
+    return mission_reminders.enqueue()
+
+
 def _enqueue_feedback_surveys() -> object:
     from essaim.actions.tasks_evaluation import feedback_surveys_send
 
@@ -65,6 +71,10 @@ JOBS: dict[str, Job] = {
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
     # Feedback survey after an action is done: one batched task per hour (issue #4, evaluate).
     "feedback_surveys": Job("feedback_surveys", time(0, 20), None, _enqueue_feedback_surveys, True),
+    # Day-before emails of volunteer missions (starting in 24 to 36 hours), hourly (issue #4).
+    "mission_reminders": Job(
+        "mission_reminders", time(0, 40), None, _enqueue_mission_reminders, hourly=True
+    ),
 }
 
 
