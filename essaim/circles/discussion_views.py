@@ -452,7 +452,10 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     context = _head_context(request, access, "reports")
-    context.update({"page": page, "from_reports": FROM_REPORTS})
+    # The list counts the open reports already: the tab's badge reuses that count.
+    context.update(
+        {"page": page, "from_reports": FROM_REPORTS, "open_report_total": page.paginator.count}
+    )
     return render(request, "circles/discussions/reports.html", context)
 
 

@@ -368,8 +368,9 @@ def _enqueue_new_thread_fan_out(activity: Any) -> None:
     from .discussion_tasks import thread_notify_members
 
     # One task per thread, whatever the circle's size; after commit, so the worker finds it.
+    # Robust: a queue that is down must not turn a saved thread into an error page.
     activity_id = activity.pk
-    transaction.on_commit(lambda: thread_notify_members.enqueue(activity_id))
+    transaction.on_commit(lambda: thread_notify_members.enqueue(activity_id), robust=True)
 
 
 @transaction.atomic
@@ -589,11 +590,12 @@ def message_hide(*, actor: Any, message: Message, reason: str) -> Message:
     current.hidden_by = moderator
     current.hidden_reason = reason
     current.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    # Hiding answers every open report of the message at once.
+    # Hiding answers every open report of the message at once. The rows are locked first:
+    # a report being dismissed at this moment is waited for, then left as dismissed.
     closed = list(
-        Report.objects.filter(message=current, status=ReportStatus.OPEN).values_list(
-            "pk", flat=True
-        )
+        Report.objects.select_for_update()
+        .filter(message=current, status=ReportStatus.OPEN)
+        .values_list("pk", flat=True)
     )
     if closed:
         Report.objects.filter(pk__in=closed, status=ReportStatus.OPEN).update(
@@ -621,7 +623,7 @@ def message_unhide(*, actor: Any, message: Message, reason: str = "") -> Message
     if len(reason) > 300:
         raise ValidationError(_("Le motif est trop long (300 caractères au plus)."))
     current = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("thread__circle", "hidden_by")
         .get(pk=message.pk)
     )

@@ -10,7 +10,10 @@ from essaim.circles.models import Circle
 register = template.Library()
 
 
-@register.simple_tag
-def open_reports(circle: Circle) -> int:
-    """Count the circle's reports waiting for a coordinator (one query)."""
+@register.simple_tag(takes_context=True)
+def open_reports(context: template.Context, circle: Circle) -> int:
+    """Count the circle's reports waiting for a coordinator (one query, unless already known)."""
+    known = context.get("open_report_total")
+    if known is not None:
+        return int(known)
     return open_report_count(circle=circle)
