@@ -22,5 +22,12 @@ class CirclesConfig(AppConfig):
                 "circle.request_refuse": _("Demande d'adhésion à un cercle refusée"),
                 "circle.invite": _("Invitation à un cercle envoyée"),
                 "circle.invite_revoke": _("Invitation à un cercle annulée"),
+                "circles.thread_pin": _("Discussion épinglée"),
+                "circles.thread_unpin": _("Discussion désépinglée"),
+                "circles.thread_lock": _("Discussion verrouillée"),
+                "circles.thread_unlock": _("Discussion déverrouillée"),
+                "circles.message_hide": _("Message masqué par la coordination"),
+                "circles.message_unhide": _("Message de nouveau affiché"),
+                "circles.report_dismiss": _("Signalement classé sans suite"),
             }
         )
