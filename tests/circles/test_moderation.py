@@ -328,3 +328,11 @@ def test_unhide_of_a_message_of_another_circle_is_not_found(client, world):
     assert response.status_code == 404
     other_thread.message.refresh_from_db()
     assert other_thread.message.hidden_at is not None
+
+
+def test_the_audit_log_names_moderation_actions_in_words():
+    from essaim.core.selectors import audit_action_label
+
+    assert audit_action_label("circles.message_hide") == "Message masqué par la coordination"
+    assert audit_action_label("circles.message_unhide") == "Message de nouveau affiché"
+    assert audit_action_label("circles.report_dismiss") == "Signalement classé sans suite"
