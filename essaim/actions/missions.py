@@ -63,7 +63,10 @@ def _require_person(actor: Any) -> Person:
 def _check_announced(action: Action) -> None:
     if action.status not in ANNOUNCED:
         raise ValidationError(
-            _("Les inscriptions ne sont possibles que pour une action annoncée et pas encore finie.")
+            _(
+                "Les inscriptions ne sont possibles que pour une action annoncée "
+                "et pas encore finie."
+            )
         )
 
 
@@ -88,7 +91,9 @@ def mission_create(*, actor: Any, action: Action, data: dict[str, Any]) -> Missi
     _check_mission(mission)
     mission.full_clean()
     mission.save()
-    audit_record(actor=actor, action="mission.create", target=action, details={"role": mission.role})
+    audit_record(
+        actor=actor, action="mission.create", target=action, details={"role": mission.role}
+    )
     return mission
 
 
@@ -291,9 +296,7 @@ def mission_reminders_send(
             return sent
         stamp = timezone.now()
         # Claim first: a run racing this one finds the rows stamped and skips them.
-        MissionSignup.objects.filter(pk__in=ids, reminded_at__isnull=True).update(
-            reminded_at=stamp
-        )
+        MissionSignup.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=stamp)
         batch = list(
             MissionSignup.objects.filter(pk__in=ids, reminded_at=stamp).select_related(
                 "person", "mission", "mission__action"
@@ -378,7 +381,9 @@ def _cancel(registration: Registration) -> Registration:
     if locked.status == RegistrationStatus.CANCELLED:
         raise ValidationError(_("Cette inscription est déjà annulée."))
     if locked.status == RegistrationStatus.CONFIRMED:
-        Action.objects.filter(pk=locked_action.pk).update(registered_count=F("registered_count") - 1)
+        Action.objects.filter(pk=locked_action.pk).update(
+            registered_count=F("registered_count") - 1
+        )
     locked.status = RegistrationStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.save(update_fields=["status", "cancelled_at"])
