@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 from essaim.accounts.models import Role, User
 
 from .models import Organisation
+from .money import format_euros, parse_euros
 from .validators import contrast_ratio
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -75,7 +76,43 @@ def reencode_image(upload: UploadedFile, *, stem: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{stem}.{extension}", out.getvalue(), content_type=content_type)
 
 
+class EurosField(forms.CharField):
+    """An amount typed in euros ("11,88", "1 200 €"), cleaned to integer cents."""
+
+    default_error_messages = {
+        "invalid": _("Indiquez un montant en euros, par exemple 11,88."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return format_euros(value).replace("\u00a0€", "").replace("\u202f", " ")
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_euros(str(text))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class OrganisationForm(forms.ModelForm[Organisation]):
+    # Typed in euros, stored in cents; empty means the hours are not valued.
+    volunteer_hourly_rate_cents = EurosField(
+        label=_("valeur d'une heure de bénévolat (€)"),
+        required=False,
+        help_text=_(
+            "Pour la valorisation du bénévolat dans le rapport annuel, par exemple 11,88 "
+            "(le SMIC horaire brut). Laissez vide pour ne pas valoriser les heures en euros."
+        ),
+    )
     website_url = forms.URLField(
         label=_("site institutionnel"),
         required=False,
@@ -117,6 +154,7 @@ class OrganisationForm(forms.ModelForm[Organisation]):
                 "receipt_signature",
             ),
         ),
+        (_("Bénévolat"), ("volunteer_hourly_rate_cents",)),
     )
 
     class Meta:
@@ -141,6 +179,7 @@ class OrganisationForm(forms.ModelForm[Organisation]):
             "receipt_signer_name",
             "receipt_signer_role",
             "receipt_signature",
+            "volunteer_hourly_rate_cents",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),
@@ -211,6 +250,15 @@ class OrganisationForm(forms.ModelForm[Organisation]):
 
     def clean_receipt_signature(self) -> Any:
         return self._clean_image("receipt_signature", "signature")
+
+    def clean_volunteer_hourly_rate_cents(self) -> int:
+        cents = int(self.cleaned_data.get("volunteer_hourly_rate_cents") or 0)
+        if cents > 100_000:
+            raise forms.ValidationError(
+                _("Plus de 1 000 € de l'heure : vérifiez le montant (par exemple 11,88)."),
+                code="too_high",
+            )
+        return cents
 
     def clean_rna_number(self) -> str:
         return str(self.cleaned_data.get("rna_number", "")).strip().upper()
