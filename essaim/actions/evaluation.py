@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from essaim.circles.discussions import MAX_FILE_SIZE, attachment_prepare
 from essaim.core.markdown import render_markdown
+from essaim.core.money import format_euros, parse_euros  # noqa: F401  (re-exported)
 from essaim.core.selectors import organisation_get
 from essaim.core.services import audit_record
 from essaim.people.models import Person
@@ -54,34 +55,6 @@ SURVEY_SALT = "essaim.actions.feedback"
 # Surveys go out a little after the end, once people are home.
 SURVEY_DELAY = timedelta(hours=2)
 MAX_MINUTES = 24 * 60
-
-
-# --- money ---------------------------------------------------------------------------
-
-
-def format_euros(cents: int | None) -> str:
-    """Format cents the French way: 1234567 -> "12 345,67 €" (no decimals when round)."""
-    if cents is None:
-        return ""
-    negative = cents < 0
-    euros, rest = divmod(abs(int(cents)), 100)
-    whole = f"{euros:,}".replace(",", "\u202f")
-    text = f"{whole},{rest:02d}" if rest else whole
-    return f"{'-' if negative else ''}{text}\u00a0€"
-
-
-def parse_euros(text: str) -> int:
-    """Read an amount typed in euros ("11,88", "1 200", "12.5 €") as cents, or raise ValueError."""
-    cleaned = (
-        str(text).replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    )
-    cleaned = cleaned.replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or cleaned.startswith("-"):
-        raise ValueError(text)
-    whole, _dot, decimals = cleaned.partition(".")
-    if not (whole or decimals) or not (whole + decimals).isdigit() or len(decimals) > 2:
-        raise ValueError(text)
-    return int(whole or "0") * 100 + int((decimals + "00")[:2])
 
 
 def format_objective_value(objective: Objective, value: int | None) -> str:
@@ -429,9 +402,7 @@ def signup_minutes_update(*, actor: Any, signup: MissionSignup, minutes: int) ->
     if locked.status != SignupStatus.CONFIRMED:
         raise ValidationError(_("Cette personne n'est pas inscrite sur la mission."))
     if locked.attended is False:
-        raise ValidationError(
-            _("Cette personne est notée absente : corrigez d'abord le pointage.")
-        )
+        raise ValidationError(_("Cette personne est notée absente : corrigez d'abord le pointage."))
     before = signup_minutes(locked)
     locked.minutes = minutes
     locked.minutes_edited_by = person_of(actor)
