@@ -225,6 +225,16 @@ def reports_open(*, circle: Circle) -> QuerySet[Report]:
     )
 
 
+def reports_closed(*, circle: Circle) -> QuerySet[Report]:
+    """Reports of a circle already handled, the most recently closed first, with who closed them."""
+    return (
+        Report.objects.filter(message__thread__circle=circle)
+        .exclude(status=ReportStatus.OPEN)
+        .select_related("reporter", "resolved_by", "message__author", "message__thread")
+        .order_by("-resolved_at", "-id")
+    )
+
+
 def open_report_count(*, circle: Circle) -> int:
     return Report.objects.filter(status=ReportStatus.OPEN, message__thread__circle=circle).count()
 

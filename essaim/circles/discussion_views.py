@@ -37,6 +37,7 @@ from .discussion_selectors import (
     message_get,
     reaction_summaries,
     report_get,
+    reports_closed,
     reports_open,
     thread_get,
     thread_messages,
@@ -448,14 +449,14 @@ def _head_context(request: HttpRequest, access: DiscussionAccess, tab: str) -> d
 @require_GET
 def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug, moderate=True)
-    page = Paginator(reports_open(circle=access.circle), REPORTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    closed = request.GET.get("vue") == "traites"
+    reports = reports_closed(circle=access.circle) if closed else reports_open(circle=access.circle)
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     context = _head_context(request, access, "reports")
-    # The list counts the open reports already: the tab's badge reuses that count.
-    context.update(
-        {"page": page, "from_reports": FROM_REPORTS, "open_report_total": page.paginator.count}
-    )
+    context.update({"page": page, "from_reports": FROM_REPORTS, "closed": closed})
+    if not closed:
+        # The list counts the open reports already: the tab's badge reuses that count.
+        context["open_report_total"] = page.paginator.count
     return render(request, "circles/discussions/reports.html", context)
 
 

@@ -145,6 +145,7 @@ def routes(readers: frozenset[str], refused: int = 403) -> list[Route]:
         r("circles:files", READERS, kwargs=_circle),
         r("circles:files", READERS, kwargs=_circle, query="page=2"),
         r("circles:reports", MODERATORS, kwargs=_circle),
+        r("circles:reports", MODERATORS, kwargs=_circle, query="vue=traites"),
         r("circles:report_dismiss", MODERATORS, kwargs=_report),
         r(
             "circles:report_dismiss",

@@ -103,6 +103,50 @@ def test_reports_list_query_count_is_constant(client, world, django_assert_num_q
     assert len(response.context["page"].object_list) == 20
 
 
+def test_handled_reports_show_who_closed_them_when_and_why(client, world):
+    dismissed = _report(world)
+    discussions.report_dismiss(
+        actor=world.users["coordinator"], report=dismissed, note="Conforme à la charte"
+    )
+    hidden = _report(world, message=world.member_message, reason="Insulte")
+    discussions.message_hide(
+        actor=world.users["admin"], message=world.member_message, reason="Insulte"
+    )
+    _report(world, message=_post(world, 1)[0], reason="Encore ouvert")
+    response = _as(client, world, "coordinator").get(
+        _url("circles:reports", world), {"vue": "traites"}
+    )
+    assert response.status_code == 200
+    reports = list(response.context["page"].object_list)
+    assert [r.pk for r in reports] == [hidden.pk, dismissed.pk]
+    body = response.content.decode()
+    assert "Classé sans suite" in body and "Message masqué" in body
+    assert "Conforme à la charte" in body
+    assert "Encore ouvert" not in body
+    assert '<span class="badge">1</span>' in body  # the tab still counts the open one
+
+
+def test_handled_reports_query_count_is_constant(client, world, django_assert_num_queries):
+    for message in _post(world, 2):
+        discussions.report_dismiss(
+            actor=world.users["coordinator"], report=_report(world, message=message)
+        )
+    _as(client, world, "coordinator")
+    url = f"{_url('circles:reports', world)}?vue=traites"
+    client.get(url)
+    # as the open list, plus the open-report count for the tab's badge
+    with django_assert_num_queries(11):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 2
+    for message in _post(world, 18):
+        discussions.report_dismiss(
+            actor=world.users["coordinator"], report=_report(world, message=message)
+        )
+    with django_assert_num_queries(11):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 20
+
+
 def test_circle_tabs_show_the_open_report_count_to_coordinators_only(client, world):
     _report(world)
     _report(world, message=world.member_message)
