@@ -81,7 +81,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the item left in an email (immediate or digest): a digest never repeats it.
+    # Also kept when an immediate email is given up (email_failures == EMAIL_MAX_ATTEMPTS).
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Immediate emails that failed (SMTP down…): how many times, and when to try again.
+    email_failures = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -90,6 +94,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-id"], name="feed_notif_recipient_idx"),
             models.Index(fields=["recipient", "read_at"], name="feed_notif_unread_idx"),
             models.Index(fields=["emailed_at", "recipient"], name="feed_notif_email_idx"),
+            # Only the few rows awaiting a retry: the retry job's scan stays tiny at 2M rows.
+            models.Index(
+                fields=["email_retry_at"],
+                name="feed_notif_retry_idx",
+                condition=models.Q(email_retry_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
