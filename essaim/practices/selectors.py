@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,8 +29,6 @@ from .policies import readable_sheets_filter
 
 MAX_SEARCH_WORDS = 6
 SORTS = ("recent", "useful")
-# How similar a misspelt word must be to a word of a sheet to count as a match.
-TRIGRAM_THRESHOLD = 0.45
 VOCABULARY_ROWS = 3000
 
 
@@ -104,13 +102,16 @@ def library_search(
     if not words or exact.exists():
         result.sheets = exact
     elif connection.vendor == "postgresql":
+        from django.contrib.postgres.lookups import TrigramWordSimilar
         from django.contrib.postgres.search import TrigramWordSimilarity
 
+        # "word <% search_text" (pg_trgm's word similarity, over its threshold) uses the
+        # trigram index; the similarity itself ranks the results.
         fuzzy = sheets
         for index, word in enumerate(words):
-            fuzzy = fuzzy.annotate(
+            fuzzy = fuzzy.filter(TrigramWordSimilar(F("search_text"), Value(word))).annotate(
                 **{f"similar_{index}": TrigramWordSimilarity(word, "search_text")}
-            ).filter(**{f"similar_{index}__gte": TRIGRAM_THRESHOLD})
+            )
         result.sheets = fuzzy
         result.corrected = query
         if not order:
