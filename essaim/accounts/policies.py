@@ -112,6 +112,7 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return items
     items.append(NavItem(str(_("Cercles")), reverse("circles:list"), "circles"))
+    items.append(NavItem(str(_("Actions")), reverse("actions:list"), "actions"))
     items.append(NavItem(str(_("Pratiques")), reverse("practices:list"), "practices"))
     if can(user, "people.view"):
         items.append(NavItem(str(_("Personnes")), reverse("people:directory"), "people"))

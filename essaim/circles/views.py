@@ -183,6 +183,9 @@ def circle_detail(request: HttpRequest, slug: str) -> HttpResponse:
     circle = policies.get_circle_for_user(request.user, slug)
     context = _circle_context(request, circle)
     context["children"] = list(circle_children_for_user(request.user, circle)[:100])
+    from essaim.actions.selectors import circle_upcoming_actions
+
+    context["upcoming_actions"] = circle_upcoming_actions(request.user, circle)
     return render(request, "circles/detail.html", context)
 
 
