@@ -6,13 +6,14 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -742,3 +743,29 @@ def thread_notify_members_run(*, activity_id: int, batch_size: int = FAN_OUT_BAT
         last_id = ids[-1]
         if len(ids) < batch_size:
             return told
+
+
+# The sweep looks back this far, and leaves the newest threads to their own task.
+SWEEP_WINDOW = timedelta(days=1)
+SWEEP_GRACE = timedelta(minutes=10)
+
+
+def thread_fan_out_sweep(*, now: datetime | None = None) -> int:
+    """Run the fan-out of recent threads whose task never ran (queue down); return how many."""
+    now = now or timezone.now()
+    told = Notification.objects.filter(activity=OuterRef("pk"), kind=NotificationKind.NEW_THREAD)
+    missed = list(
+        Activity.objects.filter(
+            verb=Verb.THREAD_CREATED,
+            created_at__gte=now - SWEEP_WINDOW,
+            created_at__lte=now - SWEEP_GRACE,
+            # A circle of one (the author) has nobody to tell.
+            circle__member_count__gt=1,
+        )
+        .exclude(Exists(told))
+        .order_by("id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for activity_id in missed:
+        thread_notify_members_run(activity_id=activity_id)
+    return len(missed)

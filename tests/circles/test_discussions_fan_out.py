@@ -165,3 +165,22 @@ def test_erased_people_are_not_told(dummy_tasks):
     posted = _open_thread(circle, author)
     assert discussions.thread_notify_members_run(activity_id=_activity(posted).pk) == 1
     assert not Notification.objects.filter(recipient=others[0]).exists()
+
+
+def test_the_catch_up_sweep_tells_members_of_threads_whose_task_never_ran(dummy_tasks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    circle, author, _others = _circle_with(3)
+    Circle.objects.filter(pk=circle.pk).update(member_count=4)
+    missed = _activity(_open_thread(circle, author))
+    fresh = _activity(_open_thread(circle, author))
+    now = timezone.now()
+    Activity.objects.filter(pk=missed.pk).update(created_at=now - timedelta(hours=1))
+    # The fresh thread's own task may still be on its way: the sweep leaves it alone.
+    assert discussions.thread_fan_out_sweep(now=now) == 1
+    assert Notification.objects.filter(activity=missed, kind=NEW).count() == 3
+    assert not Notification.objects.filter(activity=fresh).exists()
+    assert discussions.thread_fan_out_sweep(now=now) == 0
+    assert Notification.objects.filter(kind=NEW).count() == 3
