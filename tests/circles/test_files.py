@@ -153,3 +153,27 @@ def test_files_page_shows_dates_in_paris_time(client, world):
     body = _as(client, world, "member").get(_url(world)).content.decode()
     # 22:30 UTC is 23:30 in Paris in winter, 00:30 in summer.
     assert "23:30" in body or "00:30" in body
+
+
+@pytest.mark.parametrize(
+    ("role", "files", "reports"),
+    [("member", True, False), ("coordinator", True, True), ("admin", True, True)],
+)
+def test_the_thread_list_links_to_files_and_reports(client, world, role, files, reports):
+    body = (
+        _as(client, world, role)
+        .get(reverse("circles:thread_list", kwargs={"slug": "lyon"}))
+        .content.decode()
+    )
+    assert (_url(world) in body) is files
+    assert (reverse("circles:reports", kwargs={"slug": "lyon"}) in body) is reports
+
+
+def test_readers_of_a_public_circle_get_no_files_link(client):
+    world = build_world("public")
+    body = (
+        _as(client, world, "outsider")
+        .get(reverse("circles:thread_list", kwargs={"slug": "lyon"}))
+        .content.decode()
+    )
+    assert _url(world) not in body
