@@ -169,6 +169,8 @@ class Context:
     counts: dict[str, int] = field(default_factory=dict)
     # Tables a section filled: their planner statistics are refreshed at the end.
     tables: set[str] = field(default_factory=set)
+    # Circles this run created: later sections fill only those.
+    circle_ids: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - demo data, not secrets
@@ -452,6 +454,7 @@ def populate_circles(ctx: Context) -> None:
                 created = Circle.objects.bulk_create(rows[start : start + ctx.batch_size])
             for index, circle in zip(level[start : start + ctx.batch_size], created, strict=True):
                 pks[index] = circle.pk
+    ctx.circle_ids = sorted(pks.values())
     memberships = 0
     batch: list[Membership] = []
     for index, planned in enumerate(plan):
@@ -476,9 +479,120 @@ def populate_circles(ctx: Context) -> None:
     ctx.tables |= {Circle._meta.db_table, Membership._meta.db_table}
 
 
+THREAD_TITLES = (
+    "Préparation de la collecte de printemps",
+    "Compte rendu de la réunion mensuelle",
+    "Qui peut tenir la permanence de samedi ?",
+    "Idées pour la fête de quartier",
+    "Bilan de la maraude",
+    "Formation des nouveaux bénévoles",
+    "Covoiturage pour l'assemblée générale",
+    "Retours sur la distribution alimentaire",
+)
+REPLIES = (
+    "Je peux venir samedi matin, à partir de 9 h.",
+    "Merci pour le compte rendu, très clair.",
+    "Bonne idée ! Il faudrait prévenir la mairie.",
+    "Je m'occupe des affiches et des tracts.",
+    "Quelqu'un a les clés du local ?",
+    "On pourrait en parler à la prochaine réunion.",
+)
+# Scale of the discussions, per contact: 1 thread per 10, 20 feed activities each
+# (2,000,000 activities at 100,000 contacts, as in the benchmark of the feed).
+THREADS_PER_PERSON = 0.1
+ACTIVITIES_PER_PERSON = 20
+LONG_THREAD_MESSAGES = 120
+
+
+def populate_discussions(ctx: Context) -> None:
+    """Create threads, replies and feed activities in the circles this run created."""
+    from essaim.circles.models import Membership, Message, Thread
+    from essaim.core.markdown import render_markdown
+    from essaim.feed.models import Activity, Verb
+
+    rng = ctx.rng
+    members: dict[int, list[int]] = {}
+    for circle_id, person_id in Membership.objects.filter(circle_id__in=ctx.circle_ids).values_list(
+        "circle_id", "person_id"
+    ):
+        members.setdefault(circle_id, []).append(person_id)
+    circles = [pk for pk in ctx.circle_ids if pk in members]
+    if not circles or ctx.persons <= 0:
+        ctx.counts["threads"] = ctx.counts["activities"] = 0
+        return
+    weights = [len(members[pk]) for pk in circles]
+    biggest = circles[weights.index(max(weights))]
+    total_threads = max(len(circles), int(ctx.persons * THREADS_PER_PERSON))
+    # Every circle with members gets one thread; the rest go where the members are.
+    owners = circles + rng.choices(circles, weights=weights, k=total_threads - len(circles))
+    rendered = {text: str(render_markdown(text)) for text in REPLIES}
+    threads = [
+        Thread(
+            circle_id=circle_id,
+            title=rng.choice(THREAD_TITLES),
+            author_id=rng.choice(members[circle_id]),
+            last_activity_at=ctx.now - timedelta(minutes=rng.randrange(60 * 24 * 90)),
+        )
+        for circle_id in owners
+    ]
+    by_circle: dict[int, list[Thread]] = {}
+    for start in range(0, len(threads), ctx.batch_size):
+        for thread in Thread.objects.bulk_create(threads[start : start + ctx.batch_size]):
+            by_circle.setdefault(thread.circle_id, []).append(thread)
+    messages: list[Message] = []
+    message_count = 0
+    long_thread = by_circle[biggest][0]
+    for thread in threads:
+        # One long discussion in the biggest circle: its page is the benchmark's thread page.
+        replies = LONG_THREAD_MESSAGES if thread is long_thread else rng.randrange(1, 9)
+        thread.reply_count = replies - 1
+        for _ in range(replies):
+            text = rng.choice(REPLIES)
+            messages.append(
+                Message(
+                    thread=thread,
+                    author_id=rng.choice(members[thread.circle_id]),
+                    body=text,
+                    body_html=rendered[text],
+                )
+            )
+        if len(messages) >= ctx.batch_size:
+            Message.objects.bulk_create(messages)
+            message_count += len(messages)
+            messages = []
+    Message.objects.bulk_create(messages)
+    message_count += len(messages)
+    Thread.objects.bulk_update(threads, ["reply_count"], batch_size=ctx.batch_size)
+    verbs = (Verb.MESSAGE_POSTED,) * 8 + (Verb.THREAD_CREATED, Verb.MEMBER_JOINED)
+    activity_count = 0
+    for size in _batches(ctx.persons * ACTIVITIES_PER_PERSON, ctx.batch_size * 2):
+        rows = []
+        for circle_id in rng.choices(circles, weights=weights, k=size):
+            thread = rng.choice(by_circle.get(circle_id) or [long_thread])
+            verb = rng.choice(verbs)
+            rows.append(
+                Activity(
+                    circle_id=circle_id,
+                    actor_id=rng.choice(members[circle_id]),
+                    verb=verb,
+                    thread_id=thread.pk if verb != Verb.MEMBER_JOINED else None,
+                    summary=thread.title if verb != Verb.MEMBER_JOINED else "",
+                )
+            )
+        with transaction.atomic():
+            Activity.objects.bulk_create(rows)
+        activity_count += size
+    ctx.log(f"  {len(threads)} discussions, {message_count} messages, {activity_count} activités")
+    ctx.counts["threads"] = len(threads)
+    ctx.counts["messages"] = message_count
+    ctx.counts["activities"] = activity_count
+    ctx.tables |= {Thread._meta.db_table, Message._meta.db_table, Activity._meta.db_table}
+
+
 SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("people", populate_people),
     ("circles", populate_circles),
+    ("discussions", populate_discussions),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 from django.db.models import Count
 
 from essaim.circles.models import Circle, Membership, MembershipRole
@@ -48,3 +49,30 @@ def test_second_run_only_enrols_its_own_people():
     assert 0 <= added <= 20
     newest = Circle.objects.order_by("-id").first()
     assert newest is not None and newest.member_count == added
+
+
+def test_populate_fills_circles_with_discussions_and_feed_activities():
+    from essaim.circles.models import Message, Thread
+    from essaim.core.populate import ACTIVITIES_PER_PERSON, LONG_THREAD_MESSAGES
+    from essaim.feed.models import Activity
+
+    call_command("populate", "--persons", "400", "--circles", "20", "--seed", "3", verbosity=0)
+    with_members = set(Circle.objects.filter(member_count__gt=0).values_list("pk", flat=True))
+    threads = Thread.objects.annotate(n=Count("messages"))
+    assert threads.count() == 40  # one per 10 contacts
+    assert set(threads.values_list("circle_id", flat=True)) == with_members
+    for thread in threads:
+        assert thread.reply_count == thread.n - 1
+        assert thread.circle_id in with_members
+    assert max(t.n for t in threads) == LONG_THREAD_MESSAGES
+    assert Activity.objects.count() == 400 * ACTIVITIES_PER_PERSON
+    # Every activity's actor is a member of its circle, every thread one of its circle's.
+    assert (
+        not Activity.objects.exclude(thread=None)
+        .exclude(thread__circle_id=models.F("circle_id"))
+        .exists()
+    )
+    member_pairs = set(Membership.objects.values_list("circle_id", "person_id"))
+    actors = set(Activity.objects.values_list("circle_id", "actor_id").distinct())
+    assert actors <= member_pairs
+    assert Message.objects.filter(body_html__contains="<p>").count() == Message.objects.count()
