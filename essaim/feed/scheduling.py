@@ -25,10 +25,19 @@ class Job:
     run: Callable[[], object]
     # Hourly jobs run every hour at `at.minute` (their hour and weekday are ignored).
     hourly: bool = False
+    # Jobs run every `every_minutes` minutes (a divisor of 60), from `at.minute` past the hour.
+    every_minutes: int = 0
 
     def next_run(self, after: datetime) -> datetime:
         """Return the first run time strictly after `after` (an aware datetime)."""
         local = after.astimezone(PARIS)
+        if self.every_minutes:
+            step = timedelta(minutes=self.every_minutes)
+            utc = after.astimezone(UTC)
+            start = utc.replace(minute=self.at.minute % self.every_minutes, second=0, microsecond=0)
+            if start > utc:
+                return start
+            return start + ((utc - start) // step + 1) * step
         if self.hourly:
             # Counted in UTC: an hour is an hour, whatever daylight saving does to the wall clock.
             utc = after.astimezone(UTC).replace(minute=self.at.minute, second=0, microsecond=0)
@@ -66,9 +75,20 @@ def _enqueue_feedback_surveys() -> object:
     return feedback_surveys_send.enqueue()
 
 
+def _enqueue_email_retries() -> object:
+    from .tasks import notifications_email_retry
+
+    return notifications_email_retry.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
+    # Immediate emails that failed (mail server down): one batched task every 5 minutes,
+    # at :02, :07… so that it never lands on the digests' 07:00.
+    "email_retries": Job(
+        "email_retries", time(0, 2), None, _enqueue_email_retries, every_minutes=5
+    ),
     # Feedback survey after an action is done: one batched task per hour (issue #4, evaluate).
     "feedback_surveys": Job("feedback_surveys", time(0, 20), None, _enqueue_feedback_surveys, True),
     # Day-before emails of volunteer missions (starting in 24 to 36 hours), hourly (issue #4).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from .models import (
     NotificationKind,
     NotificationPreference,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -116,10 +119,21 @@ def _email_immediately(created: list[Notification], kind: str) -> None:
         )
         wanted = [n.pk for n in created if n.recipient_id in opted_in]
     if wanted:
-        from .tasks import notifications_email
-
         # After commit: a worker must not look for rows that a rollback would remove.
-        transaction.on_commit(lambda: notifications_email.enqueue(wanted))
+        transaction.on_commit(lambda: _enqueue_immediate(wanted))
+
+
+def _enqueue_immediate(notification_ids: list[int]) -> None:
+    """Enqueue the immediate emails; if the queue refuses, the retry job sends them."""
+    from .tasks import notifications_email
+
+    try:
+        notifications_email.enqueue(notification_ids)
+    except Exception:
+        logger.exception("Could not enqueue immediate emails; the retry job will send them")
+        Notification.objects.filter(id__in=notification_ids, emailed_at__isnull=True).update(
+            email_retry_at=timezone.now()
+        )
 
 
 @transaction.atomic

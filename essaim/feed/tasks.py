@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .digests import batches, recipient_ids_for, send_for
+from .digests import batches, recipient_ids_for, retry_failed_immediate, send_for
 from .models import Delivery
 
 
@@ -12,6 +12,12 @@ from .models import Delivery
 def notifications_email(notification_ids: list[int]) -> int:
     """Email these notifications now to the recipients who asked for immediate emails."""
     return send_for(delivery=Delivery.IMMEDIATE, notification_ids=notification_ids)
+
+
+@task()
+def notifications_email_retry() -> int:
+    """Retry the immediate emails that failed and are due again, in batches."""
+    return retry_failed_immediate()
 
 
 @task()

@@ -10,7 +10,7 @@ from essaim.feed.scheduling import JOBS
 
 
 class Command(BaseCommand):
-    help = "Enqueue one periodic job now: daily or weekly digest."
+    help = "Enqueue one periodic job now (the jobs are listed in essaim/feed/scheduling.py)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("job", choices=sorted(JOBS))

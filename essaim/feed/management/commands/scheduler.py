@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Enqueue the daily digest at 07:00 Europe/Paris and the weekly one on Monday 07:00."
+    help = (
+        "Enqueue the periodic jobs of essaim/feed/scheduling.py at their time (digests, retries…)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
