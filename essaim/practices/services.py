@@ -234,7 +234,11 @@ def practice_update(*, actor: Any, sheet: PracticeSheet, data: dict[str, Any]) -
 @transaction.atomic
 def practice_publish(*, actor: Any, sheet: PracticeSheet) -> PracticeSheet:
     """Publish a draft: its readers find it in the library, its circle's feed tells them."""
-    locked = PracticeSheet.objects.select_for_update().select_related("circle").get(pk=sheet.pk)
+    locked = (
+        PracticeSheet.objects.select_for_update(of=("self",))
+        .select_related("circle")
+        .get(pk=sheet.pk)
+    )
     if locked.status != PracticeStatus.DRAFT:
         raise ValidationError(_("Cette fiche est déjà publiée."))
     locked.status = PracticeStatus.PUBLISHED
