@@ -84,9 +84,10 @@ class EurosField(forms.CharField):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
+        # No max_length validator: it would run on the cleaned cents, an int.
         self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("maxlength", "20")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):

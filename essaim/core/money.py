@@ -20,7 +20,7 @@ def parse_euros(text: str) -> int:
         str(text).replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     )
     cleaned = cleaned.replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or cleaned.startswith("-"):
+    if not cleaned or len(cleaned) > 15 or cleaned.count(".") > 1 or cleaned.startswith("-"):
         raise ValueError(text)
     whole, _dot, decimals = cleaned.partition(".")
     if not (whole or decimals) or not (whole + decimals).isdigit() or len(decimals) > 2:
