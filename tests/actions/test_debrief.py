@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from essaim.actions.evaluation import MAX_DEBRIEF_FILES
-from essaim.actions.models import ActionStatus, Debrief, DebriefFile, Feedback, Objective
+from essaim.actions.models import Debrief, DebriefFile, Feedback, Objective
 from essaim.core.models import AuditLog
 from tests.actions.conftest import ActionWorld, build_action_world
 from tests.actions.evaluation_helpers import (
