@@ -497,10 +497,11 @@ REPLIES = (
     "Quelqu'un a les clés du local ?",
     "On pourrait en parler à la prochaine réunion.",
 )
-# Scale of the discussions, per contact: 1 thread per 10, 20 feed activities each
-# (2,000,000 activities at 100,000 contacts, as in the benchmark of the feed).
-THREADS_PER_PERSON = 0.1
-ACTIVITIES_PER_PERSON = 20
+# Scale of the discussions, per circle membership: about 1 thread per 3 and 20 feed
+# activities each (300,000 contacts give about 100,000 members and 2,000,000 activities,
+# the scale of the feed benchmark).
+THREADS_PER_MEMBER = 0.3
+ACTIVITIES_PER_MEMBER = 20
 LONG_THREAD_MESSAGES = 120
 
 
@@ -517,12 +518,13 @@ def populate_discussions(ctx: Context) -> None:
     ):
         members.setdefault(circle_id, []).append(person_id)
     circles = [pk for pk in ctx.circle_ids if pk in members]
-    if not circles or ctx.persons <= 0:
+    membership_count = sum(len(people) for people in members.values())
+    if not circles:
         ctx.counts["threads"] = ctx.counts["activities"] = 0
         return
     weights = [len(members[pk]) for pk in circles]
     biggest = circles[weights.index(max(weights))]
-    total_threads = max(len(circles), int(ctx.persons * THREADS_PER_PERSON))
+    total_threads = max(len(circles), int(membership_count * THREADS_PER_MEMBER))
     # Every circle with members gets one thread; the rest go where the members are.
     owners = circles + rng.choices(circles, weights=weights, k=total_threads - len(circles))
     rendered = {text: str(render_markdown(text)) for text in REPLIES}
@@ -565,7 +567,7 @@ def populate_discussions(ctx: Context) -> None:
     Thread.objects.bulk_update(threads, ["reply_count"], batch_size=ctx.batch_size)
     verbs = (Verb.MESSAGE_POSTED,) * 8 + (Verb.THREAD_CREATED, Verb.MEMBER_JOINED)
     activity_count = 0
-    for size in _batches(ctx.persons * ACTIVITIES_PER_PERSON, ctx.batch_size * 2):
+    for size in _batches(membership_count * ACTIVITIES_PER_MEMBER, ctx.batch_size * 2):
         rows = []
         for circle_id in rng.choices(circles, weights=weights, k=size):
             thread = rng.choice(by_circle.get(circle_id) or [long_thread])

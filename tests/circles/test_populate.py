@@ -53,19 +53,24 @@ def test_second_run_only_enrols_its_own_people():
 
 def test_populate_fills_circles_with_discussions_and_feed_activities():
     from essaim.circles.models import Message, Thread
-    from essaim.core.populate import ACTIVITIES_PER_PERSON, LONG_THREAD_MESSAGES
+    from essaim.core.populate import (
+        ACTIVITIES_PER_MEMBER,
+        LONG_THREAD_MESSAGES,
+        THREADS_PER_MEMBER,
+    )
     from essaim.feed.models import Activity
 
     call_command("populate", "--persons", "400", "--circles", "20", "--seed", "3", verbosity=0)
     with_members = set(Circle.objects.filter(member_count__gt=0).values_list("pk", flat=True))
     threads = Thread.objects.annotate(n=Count("messages"))
-    assert threads.count() == 40  # one per 10 contacts
+    memberships = Membership.objects.count()
+    assert threads.count() == max(len(with_members), int(memberships * THREADS_PER_MEMBER))
     assert set(threads.values_list("circle_id", flat=True)) == with_members
     for thread in threads:
         assert thread.reply_count == thread.n - 1
         assert thread.circle_id in with_members
     assert max(t.n for t in threads) == LONG_THREAD_MESSAGES
-    assert Activity.objects.count() == 400 * ACTIVITIES_PER_PERSON
+    assert Activity.objects.count() == memberships * ACTIVITIES_PER_MEMBER
     # Every activity's actor is a member of its circle, every thread one of its circle's.
     assert (
         not Activity.objects.exclude(thread=None)
