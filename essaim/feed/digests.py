@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html import escape
 from itertools import groupby
 from typing import NamedTuple
 
@@ -30,7 +31,6 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -159,7 +159,7 @@ class ItemLines:
             if group.name not in self.headings:
                 self.headings[group.name] = (
                     f"== {group.name} ==\n",
-                    format_html(GROUP_HTML, group.name, mark_safe("\x00")),
+                    GROUP_HTML.format(escape(group.name), "\x00"),
                 )
             text_heading, html_heading = self.headings[group.name]
             text_parts.append(text_heading)
@@ -170,11 +170,11 @@ class ItemLines:
                     link = absolute(item.url) if item.url else ""
                     self.text[key] = f"- {item.summary}\n" + (f"  {link}\n" if link else "")
                     inner = (
-                        format_html('<a href="{}">{}</a>', link, item.summary)
+                        f'<a href="{escape(link)}">{escape(item.summary)}</a>'
                         if link
                         else escape(item.summary)
                     )
-                    self.html[key] = format_html(ITEM_HTML, inner) + "\n"
+                    self.html[key] = ITEM_HTML.format(inner) + "\n"
                 text_parts.append(self.text[key])
                 lines.append(self.html[key])
             text_parts.append("\n")
