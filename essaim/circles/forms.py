@@ -113,6 +113,9 @@ class CircleForm(forms.ModelForm[Circle]):
         parent_field = self.fields["parent"]
         parent_field.required = parent_required
         parent_field.widget = ParentSearchInput(circle_slug=self.instance.slug or "")
+        parent_field.error_messages["required"] = _(
+            "Indiquez le cercle parent : vous pouvez créer un cercle sous ceux que vous coordonnez."
+        )
         if not parent_required:
             parent_field.help_text = format_lazy(
                 "{} {}",
@@ -141,12 +144,7 @@ class CircleForm(forms.ModelForm[Circle]):
         text = " ".join(str(self.cleaned_data.get("parent") or "").split())
         if not text:
             if self.fields["parent"].required:
-                raise forms.ValidationError(
-                    _(
-                        "Indiquez le cercle parent : vous pouvez créer un cercle "
-                        "sous ceux que vous coordonnez."
-                    )
-                )
+                raise forms.ValidationError(self.fields["parent"].error_messages["required"])
             return None
         circle, alike = parent_resolve(self.parents, text)
         if circle is not None:
