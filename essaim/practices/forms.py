@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,7 @@ from essaim.circles.models import Circle
 from .models import PracticeSheet, PracticeVisibility
 from .services import parse_tag_names
 
+ACTION_CHOICE_DAYS = 400
 BODY_HELP = _(
     "Mise en forme Markdown : **gras**, *italique*, listes avec « - », titres avec « ## »."
 )
@@ -123,8 +126,14 @@ class SheetForm(forms.Form):
         field.queryset = Circle.objects.filter(pk__in=ids).order_by("name")
         actions = self.fields["actions"]
         assert isinstance(actions, forms.ModelMultipleChoiceField)
+        # Recent actions only (and those already linked): a big circle has years of them.
+        linked = list(sheet.actions.values_list("pk", flat=True)) if sheet is not None else []
+        since = timezone.now() - timedelta(days=ACTION_CHOICE_DAYS)
         actions.queryset = (
-            Action.objects.filter(circle_id__in=ids).select_related("circle").order_by("-starts_at")
+            Action.objects.filter(circle_id__in=ids)
+            .filter(Q(starts_at__gte=since) | Q(pk__in=linked))
+            .select_related("circle")
+            .order_by("-starts_at")
         )
         if not ids:
             del self.fields["actions"]
