@@ -322,15 +322,18 @@ class Claimed(NamedTuple):
     retrying: bool
 
 
-def _claim(pending: QuerySet[Notification]) -> tuple[datetime, list[int]]:
+def _claim(pending: QuerySet[Notification], *, lock: bool) -> tuple[datetime, list[int]]:
     """Stamp the pending rows nobody else holds; return the stamp and the ids it took."""
     stamp = _claim_stamp()
     with transaction.atomic():
-        # PostgreSQL: rows another run is claiming are skipped rather than waited for
-        # (SQLite ignores the lock; the UPDATE's IS NULL test alone keeps runs apart).
-        ids = list(
-            pending.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True)
-        )
+        if lock:
+            # Immediate emails and their retries run from several workers at once: on
+            # PostgreSQL rows another run is claiming are skipped rather than waited for.
+            # (SQLite ignores the lock; the UPDATE's IS NULL test alone keeps runs apart.)
+            pending = pending.select_for_update(skip_locked=True, of=("self",))
+        # Digests skip the lock: their batches never share a person, and locking 100k
+        # people's rows before stamping them would write every row twice.
+        ids = list(pending.values_list("id", flat=True))
         if ids:
             Notification.objects.filter(id__in=ids, emailed_at__isnull=True).update(
                 emailed_at=stamp
@@ -352,7 +355,7 @@ def send_for(
         pending = pending.filter(recipient_id__in=list(recipient_ids))
     else:
         return 0
-    stamp, ids = _claim(pending)
+    stamp, ids = _claim(pending, lock=delivery == Delivery.IMMEDIATE)
     if not ids:
         return 0
     # Plain rows, not model instances: a 500-person batch reads thousands of them.
