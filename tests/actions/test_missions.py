@@ -275,3 +275,20 @@ def test_missions_section_query_count_is_constant(
     with django_assert_num_queries(10):
         response = client.get(url)
     assert response.content.decode().count('class="card mission"') == rows
+
+
+def test_action_page_includes_the_missions_section(client, action_world):
+    make_mission(action_world, role="Cuisine", capacity=4)
+    client.force_login(action_world.users["member_a"])
+    html = client.get(
+        reverse("actions:detail", kwargs={"slug": action_world.actions["circle"].slug})
+    ).content.decode()
+    assert 'id="action-missions"' in html
+    assert "Cuisine" in html and "4 places libres sur 4" in html
+    assert "Je me propose" in html
+    assert "Ajouter une mission" not in html
+    client.force_login(action_world.users["coordinator_a"])
+    html = client.get(
+        reverse("actions:detail", kwargs={"slug": action_world.actions["circle"].slug})
+    ).content.decode()
+    assert "Ajouter une mission" in html
