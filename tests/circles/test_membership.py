@@ -743,3 +743,17 @@ def test_deciding_from_a_later_page_comes_back_to_it(client, world: World):
     assert response["Location"] == reverse("circles:requests", kwargs={"slug": a.slug})
     assert "déjà" in " ".join(_messages(client.get(response["Location"])))
     assert JoinRequest.objects.filter(status=RequestStatus.PENDING).count() == before
+
+
+def test_suggestions_take_odd_input_calmly(client, world: World):
+    url = reverse("circles:parent_suggestions")
+    client.force_login(world.users["admin"])
+    before = Circle.objects.count()
+    # LIKE wildcards are plain characters; an endless text is cut; nothing is written.
+    assert _suggested(client.get(url, {"parent": "%"})) == []
+    assert _suggested(client.get(url, {"parent": "_"})) == []
+    assert _suggested(client.get(url, {"parent": "antenne " * 500})) == ["antenne-a", "antenne-b"]
+    assert _suggested(client.get(url, {"parent": "   "})) == []
+    assert client.get(url, {"parent": "x", "circle": "inconnu"}).status_code == 404
+    assert client.post(url, {"parent": "antenne"}).status_code == 405
+    assert Circle.objects.count() == before
