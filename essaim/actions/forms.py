@@ -200,6 +200,17 @@ class ActionForm(forms.ModelForm[Action]):
             "postal_code": forms.TextInput(attrs={"inputmode": "numeric"}),
         }
 
+    FIELDSETS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+        (_("L'essentiel"), ("title", "kind", "summary", "description")),
+        (_("Quand"), ("starts_at", "ends_at")),
+        (_("Où"), ("place_name", "address", "postal_code", "city", "online_url")),
+        (_("Qui peut venir"), ("visibility", "capacity", "registrations_open")),
+        (_("Image"), ("cover", "cover_alt")),
+    )
+
+    def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["capacity"].widget.attrs.update({"min": "0", "inputmode": "numeric"})

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -88,6 +89,11 @@ def signed_in(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.history_restore_request)
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
@@ -583,7 +589,21 @@ def task_done(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
     ):
         raise PermissionDenied
     done = request.POST.get("done", "1") != "0"
-    services.task_set_done(actor=request.user, task=task, done=done)
+    updated = services.task_set_done(actor=request.user, task=task, done=done)
+    if _is_htmx(request) and request.POST.get("next") != "mes-taches":
+        # Only the ticked task is swapped; the rest of the page stays as it is.
+        updated.action, updated.assignee = action, task.assignee
+        context = {
+            "task": updated,
+            "action": action,
+            "can_manage": policies.can_manage_action(request.user, action),
+            "is_closed": action.status in (ActionStatus.EVALUATED, ActionStatus.CANCELLED),
+            "my_person_id": person_id,
+            "today": timezone.localdate(),
+        }
+        response = render(request, "actions/_task.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     messages.success(
         request,
         _("« %(task)s » : faite.") % {"task": task.title}

@@ -290,3 +290,17 @@ def test_my_tasks_lists_open_tasks_across_actions(
     assert page.count("Marquer comme faite") == rows
     assert "Déjà faite" not in page and "Pas à moi" not in page
     assert "Autre action" in page
+
+
+def test_ticking_a_task_with_htmx_swaps_only_that_task(client, action_world: ActionWorld) -> None:
+    action = action_world.actions["circle"]
+    task = task_create(actor=None, action=action, title="Louer la sono")
+    client.force_login(action_world.users["coordinator_a"])
+    url = reverse("actions:task_done", kwargs={"slug": action.slug, "task_id": task.pk})
+    response = client.post(url, {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<li class="task done">')
+    assert "À refaire" in body and "<html" not in body
+    task.refresh_from_db()
+    assert task.done_at is not None
