@@ -265,3 +265,22 @@ def test_action_page_queries_constant_in_rows(
     with django_assert_num_queries(10):
         response = client.get(url)
     assert response.content.decode().count("Tâche ") >= rows
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "sympathiser", "member", "member_a", "coordinator_a", "member_b", "admin"]
+)
+def test_list_filter_agrees_with_the_policy(action_world: ActionWorld, role: str) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from essaim.actions.policies import can_see_action
+    from essaim.actions.selectors import actions_for_user
+
+    make_action(action_world, title="Annulée", status=ActionStatus.DRAFT)
+    make_action(action_world, circle="b", title="Chez B", visibility=ActionVisibility.CIRCLE)
+    make_action(action_world, circle="national", title="Nationale", status=ActionStatus.DONE)
+    user = action_world.users[role] or AnonymousUser()
+    listed = set(actions_for_user(user).values_list("pk", flat=True))
+    allowed = {a.pk for a in Action.objects.select_related("circle") if can_see_action(user, a)}
+    assert listed == allowed
+    assert allowed  # every role sees something (the public action at least)
