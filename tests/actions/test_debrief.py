@@ -391,3 +391,15 @@ def test_debrief_page_queries_do_not_grow_with_rows(
 
 
 DEBRIEF_QUERIES = 13
+
+
+def test_action_page_shows_the_debrief_section(client, world, done):
+    add_debrief(done)
+    login(client, world, "member_a")
+    text = page_text(client.get(reverse("actions:detail", kwargs={"slug": done.slug})))
+    assert "Le binôme accueil" in text
+    assert reverse("actions:debrief", kwargs={"slug": done.slug}) in text
+    client.logout()
+    login(client, world, "coordinator_a")
+    text = page_text(client.get(reverse("actions:detail", kwargs={"slug": done.slug})))
+    assert reverse("actions:action_hours", kwargs={"slug": done.slug}) in text
