@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from .models import Action, ActionTask, ActionTransition, Objective
 
@@ -43,6 +44,7 @@ class ActionAdmin(admin.ModelAdmin[Action]):
     )
     list_select_related = ("circle",)
     inlines = [ObjectiveInline, TransitionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Objective)

@@ -284,3 +284,21 @@ def test_list_filter_agrees_with_the_policy(action_world: ActionWorld, role: str
     allowed = {a.pk for a in Action.objects.select_related("circle") if can_see_action(user, a)}
     assert listed == allowed
     assert allowed  # every role sees something (the public action at least)
+
+
+def test_admin_pages_list_and_show_actions(client, action_world: ActionWorld) -> None:
+    from essaim.accounts.models import User
+
+    action = action_world.actions["circle"]
+    objective_create(actor=None, action=action, metric=Metric.MEALS, target=200)
+    task_create(actor=None, action=action, title="Réserver le camion")
+    superuser = User.objects.create_superuser(email="racine@exemple.org", password="x-Tr3s-l0ng!")
+    client.force_login(superuser)
+    for name in ("actions_action", "actions_objective", "actions_actiontask"):
+        page = client.get(reverse(f"admin:{name}_changelist"))
+        assert page.status_code == 200, name
+    page = client.get(reverse("admin:actions_action_change", args=[action.pk])).content.decode()
+    assert "Action du cercle A" in page
+    # The status is read-only there: it changes only through the lifecycle.
+    assert 'name="status"' not in page
+    assert client.get(reverse("admin:actions_actiontask_add")).status_code == 403
