@@ -292,3 +292,24 @@ def test_action_page_includes_the_missions_section(client, action_world):
         reverse("actions:detail", kwargs={"slug": action_world.actions["circle"].slug})
     ).content.decode()
     assert "Ajouter une mission" in html
+
+
+def test_deleting_a_mission_tells_its_volunteers(action_world):
+    mission = make_mission(action_world, capacity=1, role="Buvette")
+    missions.mission_signup(actor=action_world.users["member_a"], mission=mission)
+    missions.mission_signup(actor=action_world.users["coordinator_a"], mission=mission)
+    missions.mission_delete(actor=action_world.users["admin"], mission=mission)
+    assert not Mission.objects.exists() and not MissionSignup.objects.exists()
+    told = set(
+        Notification.objects.filter(
+            kind=NotificationKind.MISSION, summary__contains="Buvette"
+        ).values_list("recipient_id", flat=True)
+    )
+    assert told == {action_world.person("member_a").pk, action_world.person("coordinator_a").pk}
+
+
+def test_members_cannot_delete_missions(action_world):
+    mission = make_mission(action_world)
+    with pytest.raises(PermissionDenied):
+        missions.mission_delete(actor=action_world.users["member_a"], mission=mission)
+    assert Mission.objects.filter(pk=mission.pk).exists()

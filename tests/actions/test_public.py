@@ -167,3 +167,21 @@ def test_confirming_when_full_is_refused(client, action_world):
 def test_forged_codes_are_404(client, action_world):
     for name in ("public_actions:confirm", "public_actions:cancel"):
         assert client.get(reverse(name, kwargs={"code": "invente"})).status_code == 404
+
+
+def test_signing_up_again_when_confirmed_only_sends_a_reminder(
+    client, action_world, django_capture_on_commit_callbacks
+):
+    action = action_world.actions["public"]
+    client.post(_url(action), _form())
+    registration = Registration.objects.get()
+    client.post(reverse("public_actions:confirm", kwargs={"code": registration.code}))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url(action), _form())
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert "déjà inscrit" in mail.outbox[0].body
+    action.refresh_from_db()
+    assert action.registered_count == 1
