@@ -52,8 +52,9 @@ MAX_DEBRIEF_FILES = 20
 # A survey link stays valid this long after it was sent.
 SURVEY_MAX_AGE = timedelta(days=60)
 SURVEY_SALT = "essaim.actions.feedback"
-# Surveys go out a little after the end, once people are home.
+# Surveys go out a little after the end, once people are home, and never weeks later.
 SURVEY_DELAY = timedelta(hours=2)
+SURVEY_WINDOW = timedelta(days=14)
 MAX_MINUTES = 24 * 60
 
 
@@ -323,7 +324,7 @@ def _claim_survey(action_id: int, now: datetime) -> Action | None:
     """Mark the action's survey as sent, once: a second run finds nothing to claim."""
     with transaction.atomic():
         claimed = Action.objects.filter(
-            pk=action_id, feedback_sent_at__isnull=True, status=ActionStatus.DONE
+            pk=action_id, feedback_sent_at__isnull=True, status__in=EVALUABLE
         ).update(feedback_sent_at=now)
         if not claimed:
             return None
@@ -342,8 +343,12 @@ def feedback_surveys_dispatch(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     due = list(
+        # An action evaluated within hours of its end is still surveyed; an old one is not.
         Action.objects.filter(
-            status=ActionStatus.DONE, feedback_sent_at__isnull=True, ends_at__lte=now - SURVEY_DELAY
+            status__in=EVALUABLE,
+            feedback_sent_at__isnull=True,
+            ends_at__lte=now - SURVEY_DELAY,
+            ends_at__gte=now - SURVEY_WINDOW,
         )
         .order_by("ends_at")
         .values_list("pk", flat=True)

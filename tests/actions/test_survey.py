@@ -107,10 +107,16 @@ def test_survey_waits_for_the_end_and_for_the_done_status(world):
     assert mail.outbox[0].to == ["juste-finie@exemple.org"]
 
 
-def test_evaluated_action_is_not_surveyed_late(world, done):
+def test_quickly_evaluated_action_is_surveyed_but_not_an_old_one(world, done):
     add_registration(done, PersonFactory(email="p@exemple.org"), attended=True)
     action_transition(actor=world.users["admin"], action=done, target=ActionStatus.EVALUATED)
-    assert feedback_surveys_dispatch() == 0
+    long_ago = timezone.now() - timedelta(days=30)
+    old = done_action(world, title="Vieille action", starts_at=long_ago)
+    add_registration(old, PersonFactory(email="old@exemple.org"), attended=True)
+    assert feedback_surveys_dispatch() == 1
+    assert mail.outbox[-1].to == ["p@exemple.org"]
+    old.refresh_from_db()
+    assert old.feedback_sent_at is None
 
 
 def test_link_in_the_email_lets_the_person_answer_once_without_an_account(client, world, done):
