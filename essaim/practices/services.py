@@ -49,6 +49,19 @@ def sheet_url(sheet: PracticeSheet) -> str:
     return reverse("practices:detail", kwargs={"slug": sheet.slug})
 
 
+HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def render_body(text: str) -> str:
+    """Render a sheet's Markdown; its top heading becomes an h2, right below the sheet's h1."""
+    html = str(render_markdown(text))
+    levels = [int(level) for _slash, level in HEADING.findall(html)]
+    if not levels:
+        return html
+    shift = min(levels) - 2
+    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) - shift, 6)}>", html)
+
+
 def action_link(action: Action) -> str:
     """The action's page (its URL module may not be mounted yet while actions are built)."""
     try:
@@ -168,7 +181,7 @@ def practice_create(
         slug=_unique_slug(title),
         summary=summary.strip(),
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_body(body),
         author=author,
         circle=circle,
         visibility=visibility,
@@ -217,7 +230,7 @@ def practice_update(*, actor: Any, sheet: PracticeSheet, data: dict[str, Any]) -
     locked.summary = summary.strip()
     if body != locked.body:
         locked.body = body
-        locked.body_html = render_markdown(body)
+        locked.body_html = render_body(body)
     locked.circle = circle
     locked.visibility = visibility
     _refresh_search_text(locked, tag_names)

@@ -13,12 +13,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.circles.models import Circle
 from essaim.circles.policies import can_see_circle
-from essaim.core.markdown import render_markdown
 
 from . import services
 from .forms import CommentForm, LibrarySearchForm, SheetForm
@@ -213,7 +213,9 @@ def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def sheet_preview(request: HttpRequest) -> HttpResponse:
     """Render the Markdown being written, for the form's preview (htmx)."""
     body = request.POST.get("body", "")[:50000]
-    return render(request, "practices/_preview.html", {"html": render_markdown(body)})
+    # render_body keeps render_markdown's sanitising; it only renames heading tags.
+    html = mark_safe(services.render_body(body))
+    return render(request, "practices/_preview.html", {"html": html})
 
 
 @login_required

@@ -158,8 +158,8 @@ def test_history_compares_two_versions_and_restores(client, practice_world):
     )
     client.force_login(w.users["member_a"])
     page = client.get(url("history", sheet), {"de": 1, "a": 2}).content.decode()
-    assert "Retiré :</span> - Un café" in page
-    assert "Ajouté :</span> - Un thé" in page
+    assert "Retiré :</span> <del>- Un café" in page
+    assert "Ajouté :</span> <ins>- Un thé" in page
     missing = client.get(url("history", sheet), {"de": 1, "a": 9}).content.decode()
     assert "Ces versions n&#x27;existent pas" in missing
     response = client.post(url("restore", sheet, number=1))

@@ -44,7 +44,7 @@ def test_create_is_a_draft_with_revision_tags_and_folded_search_text(action_worl
     assert sorted(sheet.tags.values_list("name", flat=True)) == ["Collecte", "Épicerie"]
     assert sheet.search_text == "reussir une collecte ecouter avant de demander collecte epicerie"
     assert "<script>" not in sheet.body_html
-    assert "<h3>" in sheet.body_html  # headings shifted below the page's own
+    assert "<h2>" in sheet.body_html  # the top heading sits right below the page's h1
 
 
 def test_tags_are_reused_whatever_their_case(action_world):
