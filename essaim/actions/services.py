@@ -340,9 +340,10 @@ def action_cancel_notify_run(*, action_id: int, batch_size: int = FAN_OUT_BATCH)
 
     from django.conf import settings
     from django.core.mail import EmailMessage, get_connection
+    from django.utils import timezone
 
     from essaim.core.selectors import organisation_get
-    from essaim.feed.models import NotificationKind
+    from essaim.feed.models import Delivery, Notification, NotificationKind, NotificationPreference
     from essaim.feed.services import notifications_create_for_ids
 
     action = Action.objects.select_related("circle").filter(pk=action_id).first()
@@ -357,9 +358,16 @@ def action_cancel_notify_run(*, action_id: int, batch_size: int = FAN_OUT_BATCH)
     }
     url = action_url(action)
     with_account = [person_id for person_id, user_id, _email in recipients if user_id]
+    # Those who asked for immediate emails of this kind get the notification's own email.
+    immediate = set(
+        NotificationPreference.objects.filter(
+            person_id__in=with_account, kind=NotificationKind.ACTION, delivery=Delivery.IMMEDIATE
+        ).values_list("person_id", flat=True)
+    )
+    created: list[Notification] = []
     for start in range(0, len(with_account), batch_size):
         with transaction.atomic():
-            notifications_create_for_ids(
+            created += notifications_create_for_ids(
                 recipient_ids=with_account[start : start + batch_size],
                 kind=NotificationKind.ACTION,
                 summary=summary,
@@ -387,15 +395,20 @@ def action_cancel_notify_run(*, action_id: int, batch_size: int = FAN_OUT_BATCH)
         "link": f"{site}{url}" if site else "",
         "organisation": organisation.display_name,
     }
-    emails = [email for _pid, _uid, email in recipients if email]
+    direct = [(pid, email) for pid, _uid, email in recipients if email and pid not in immediate]
     connection = get_connection()
-    for start in range(0, len(emails), EMAIL_BATCH):
+    for start in range(0, len(direct), EMAIL_BATCH):
         connection.send_messages(
             [
                 EmailMessage(subject=subject, body=body, from_email=sender, to=[email])
-                for email in emails[start : start + EMAIL_BATCH]
+                for _pid, email in direct[start : start + EMAIL_BATCH]
             ]
         )
+    # Told by email already: a later digest does not repeat it.
+    emailed = {pid for pid, _email in direct}
+    Notification.objects.filter(pk__in=[n.pk for n in created if n.recipient_id in emailed]).update(
+        emailed_at=timezone.now()
+    )
     return len(recipients)
 
 

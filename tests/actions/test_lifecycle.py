@@ -284,3 +284,28 @@ def test_history_shows_who_moved_it(client, action_world: ActionWorld) -> None:
     coordinator = action_world.person("coordinator_a")
     assert "Historique" in page
     assert f"par {coordinator.full_name}" in page
+
+
+def test_cancel_email_is_sent_once_and_not_repeated_in_digests(
+    action_world: ActionWorld, django_capture_on_commit_callbacks
+) -> None:
+    from essaim.feed.models import Delivery, NotificationPreference
+
+    action = action_world.actions["public"]
+    people = _registrants(action_world, action)
+    eager = people["account"]
+    NotificationPreference.objects.create(
+        person=eager, kind=NotificationKind.ACTION, delivery=Delivery.IMMEDIATE
+    )
+    action = action_cancel(actor=None, action=action, reason="Préfecture")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        action_cancel_notify_run(action_id=action.pk)
+    recipients = [address for message in mail.outbox for address in message.to]
+    # Each address once: the person asking for immediate emails gets the notification's own.
+    assert sorted(recipients) == sorted(set(recipients))
+    assert recipients.count(eager.email) == 1  # type: ignore[attr-defined]
+    volunteer = Notification.objects.get(
+        recipient=people["volunteer"], kind=NotificationKind.ACTION, summary__contains="annulée"
+    )
+    assert volunteer.emailed_at is not None
