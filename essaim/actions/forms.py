@@ -237,7 +237,12 @@ class ActionForm(forms.ModelForm[Action]):
         return data
 
     def action_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if data["cover"] is False:  # "remove the image" ticked
+            data["cover"], data["cover_alt"] = "", ""
+        elif data["cover"] is None:
+            data["cover"] = ""
+        return data
 
 
 class ActionFilterForm(forms.Form):

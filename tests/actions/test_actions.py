@@ -302,3 +302,29 @@ def test_admin_pages_list_and_show_actions(client, action_world: ActionWorld) ->
     # The status is read-only there: it changes only through the lifecycle.
     assert 'name="status"' not in page
     assert client.get(reverse("admin:actions_actiontask_add")).status_code == 403
+
+
+def test_cover_can_be_replaced_then_removed(client, action_world: ActionWorld) -> None:
+    action = action_world.actions["circle"]
+    client.force_login(action_world.users["coordinator_a"])
+    url = reverse("actions:edit", kwargs={"slug": action.slug})
+    starts = timezone.localtime(action.starts_at)
+    base = _form(
+        title=action.title,
+        kind=action.kind,
+        visibility=action.visibility,
+        starts_at=starts.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=(starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    upload = SimpleUploadedFile("affiche.png", _image("PNG"), content_type="image/png")
+    response = client.post(url, {**base, "cover": upload, "cover_alt": "L'affiche"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.cover.name.startswith("actions/") and action.cover_alt == "L'affiche"
+    # Saving again without a new file keeps the image.
+    assert client.post(url, {**base, "cover_alt": "L'affiche"}).status_code == 302
+    action.refresh_from_db()
+    assert action.cover
+    assert client.post(url, {**base, "cover-clear": "on"}).status_code == 302
+    action.refresh_from_db()
+    assert not action.cover and action.cover_alt == ""
