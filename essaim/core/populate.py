@@ -591,10 +591,201 @@ def populate_discussions(ctx: Context) -> None:
     ctx.tables |= {Thread._meta.db_table, Message._meta.db_table, Activity._meta.db_table}
 
 
+ACTION_TITLES = (
+    ("street", "Maraude du jeudi soir"),
+    ("event", "Fête de quartier"),
+    ("fundraiser", "Collecte au marché"),
+    ("training", "Formation des nouveaux bénévoles"),
+    ("meeting", "Réunion de bilan trimestriel"),
+    ("campaign", "Campagne de signatures pour le logement"),
+)
+MISSION_ROLES = ("Accueil", "Logistique", "Distribution", "Tenue du stand")
+PRACTICE_TITLES = (
+    ("Organiser une collecte alimentaire", "collecte, logistique"),
+    ("Accueillir un nouveau bénévole", "accueil, bénévolat"),
+    ("Tenir un stand sur un marché", "stand, sensibilisation"),
+    ("Animer une réunion courte et utile", "réunion, animation"),
+)
+# One action per circle with members, a fifth of them past and evaluated; one practice
+# sheet per 20 circles.
+PAST_ACTION_SHARE = 0.2
+CIRCLES_PER_SHEET = 20
+
+
+def populate_actions(ctx: Context) -> None:
+    """Create actions with objectives and volunteer missions, and practice sheets."""
+    from essaim.actions.models import (
+        Action,
+        ActionStatus,
+        ActionTransition,
+        ActionVisibility,
+        Metric,
+        Mission,
+        MissionSignup,
+        Objective,
+        SignupStatus,
+    )
+    from essaim.circles.models import Membership
+    from essaim.practices.models import (
+        PracticeSheet,
+        PracticeStatus,
+        PracticeTag,
+        PracticeVisibility,
+    )
+    from essaim.practices.services import render_body, search_text_for
+
+    rng = ctx.rng
+    members: dict[int, list[int]] = {}
+    for circle_id, person_id in Membership.objects.filter(circle_id__in=ctx.circle_ids).values_list(
+        "circle_id", "person_id"
+    ):
+        members.setdefault(circle_id, []).append(person_id)
+    circles = [pk for pk in ctx.circle_ids if pk in members]
+    taken = set(Action.objects.values_list("slug", flat=True))
+    actions: list[Action] = []
+    for circle_id in circles:
+        kind, title = rng.choice(ACTION_TITLES)
+        past = rng.random() < PAST_ACTION_SHARE
+        starts = ctx.now + timedelta(days=rng.randrange(-60, -1) if past else rng.randrange(1, 60))
+        slug = base = ascii_slug(title)[:140]
+        number = 2
+        while slug in taken:
+            slug = f"{base}-{number}"
+            number += 1
+        taken.add(slug)
+        description = f"{title} : rendez-vous devant le local, nous répartirons les rôles."
+        actions.append(
+            Action(
+                circle_id=circle_id,
+                kind=kind,
+                title=title,
+                slug=slug,
+                summary=description[:300],
+                description=description,
+                description_html=f"<p>{description}</p>",
+                place_name="Local de l'association",
+                city=rng.choice(TOWNS)[0],
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                visibility=rng.choice(ActionVisibility.values),
+                status=ActionStatus.EVALUATED if past else ActionStatus.PREPARING,
+                created_by_id=members[circle_id][0],
+            )
+        )
+    created: list[Action] = []
+    for start in range(0, len(actions), ctx.batch_size):
+        with transaction.atomic():
+            created += Action.objects.bulk_create(actions[start : start + ctx.batch_size])
+    history: list[ActionTransition] = []
+    objectives: list[Objective] = []
+    missions: list[Mission] = []
+    for action in created:
+        steps = [ActionStatus.DRAFT, ActionStatus.PREPARING]
+        if action.status == ActionStatus.EVALUATED:
+            steps += [ActionStatus.RUNNING, ActionStatus.DONE, ActionStatus.EVALUATED]
+        history += [
+            ActionTransition(action=action, from_status=before, to_status=after)
+            for before, after in zip(["", *steps], steps, strict=False)
+        ]
+        done = action.status == ActionStatus.EVALUATED
+        objectives.append(
+            Objective(
+                action=action,
+                metric=Metric.VOLUNTEERS,
+                target=8,
+                achieved=rng.randrange(3, 11) if done else None,
+            )
+        )
+        for position, role in enumerate(rng.sample(MISSION_ROLES, 2)):
+            slot = action.starts_at + timedelta(hours=position)
+            missions.append(
+                Mission(
+                    action=action,
+                    role=role,
+                    starts_at=slot,
+                    ends_at=slot + timedelta(hours=2),
+                    capacity=rng.randrange(2, 7),
+                )
+            )
+    ActionTransition.objects.bulk_create(history, batch_size=ctx.batch_size)
+    Objective.objects.bulk_create(objectives, batch_size=ctx.batch_size)
+    Mission.objects.bulk_create(missions, batch_size=ctx.batch_size)
+    signups: list[MissionSignup] = []
+    for mission in missions:
+        people = members[mission.action.circle_id]
+        chosen = rng.sample(people, min(len(people), rng.randrange(0, mission.capacity + 1)))
+        mission.confirmed_count = len(chosen)
+        past = mission.action.status == ActionStatus.EVALUATED
+        signups += [
+            MissionSignup(
+                mission=mission,
+                person_id=person_id,
+                status=SignupStatus.CONFIRMED,
+                attended=True if past else None,
+                minutes=120 if past else None,
+            )
+            for person_id in chosen
+        ]
+    MissionSignup.objects.bulk_create(signups, batch_size=ctx.batch_size)
+    Mission.objects.bulk_update(missions, ["confirmed_count"], batch_size=ctx.batch_size)
+    sheets = []
+    sheet_tags: list[list[str]] = []
+    taken_sheets = set(PracticeSheet.objects.values_list("slug", flat=True))
+    for number, circle_id in enumerate(circles[::CIRCLES_PER_SHEET]):
+        title, tags = PRACTICE_TITLES[number % len(PRACTICE_TITLES)]
+        slug = base = ascii_slug(title)[:140]
+        suffix = 2
+        while slug in taken_sheets:
+            slug = f"{base}-{suffix}"
+            suffix += 1
+        taken_sheets.add(slug)
+        body = f"## Avant\n\nPrévenir l'équipe.\n\n## Pendant\n\n{title}, pas à pas.\n"
+        summary = f"Ce que nos antennes ont appris : {title.lower()}."
+        sheet_tags.append(tags.split(", "))
+        sheets.append(
+            PracticeSheet(
+                title=title,
+                slug=slug,
+                summary=summary,
+                body=body,
+                body_html=render_body(body),
+                author_id=members[circle_id][0],
+                circle_id=circle_id,
+                visibility=PracticeVisibility.NETWORK,
+                status=PracticeStatus.PUBLISHED,
+                published_at=ctx.now,
+                search_text=search_text_for(title=title, summary=summary, tag_names=sheet_tags[-1]),
+            )
+        )
+    PracticeSheet.objects.bulk_create(sheets, batch_size=ctx.batch_size)
+    names = {name for group in sheet_tags for name in group}
+    PracticeTag.objects.bulk_create([PracticeTag(name=n) for n in names], ignore_conflicts=True)
+    tag_ids = dict(PracticeTag.objects.filter(name__in=names).values_list("name", "id"))
+    PracticeSheet.tags.through.objects.bulk_create(
+        [
+            PracticeSheet.tags.through(practicesheet_id=sheet.pk, practicetag_id=tag_ids[name])
+            for sheet, group in zip(sheets, sheet_tags, strict=True)
+            for name in group
+        ],
+        batch_size=ctx.batch_size,
+    )
+    ctx.log(f"  {len(created)} actions, {len(missions)} missions, {len(sheets)} fiches pratiques")
+    ctx.counts["actions"] = len(created)
+    ctx.counts["missions"] = len(missions)
+    ctx.counts["practice_sheets"] = len(sheets)
+    ctx.tables |= {
+        Action._meta.db_table,
+        Mission._meta.db_table,
+        MissionSignup._meta.db_table,
+        PracticeSheet._meta.db_table,
+    }
+
+
 SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("people", populate_people),
     ("circles", populate_circles),
     ("discussions", populate_discussions),
+    ("actions", populate_actions),
 ]
 
 

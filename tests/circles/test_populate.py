@@ -81,3 +81,34 @@ def test_populate_fills_circles_with_discussions_and_feed_activities():
     actors = set(Activity.objects.values_list("circle_id", "actor_id").distinct())
     assert actors <= member_pairs
     assert Message.objects.filter(body_html__contains="<p>").count() == Message.objects.count()
+
+
+def test_populate_adds_actions_missions_and_practice_sheets():
+    from django.db.models import Sum
+
+    from essaim.actions.models import Action, ActionStatus, Mission, MissionSignup
+    from essaim.core import populate
+    from essaim.practices.models import PracticeSheet
+
+    call_command("populate", "--persons", "400", "--circles", "40", "--seed", "6", verbosity=0)
+    with_members = Circle.objects.filter(member_count__gt=0)
+    assert Action.objects.count() == with_members.count()
+    assert set(Action.objects.values_list("status", flat=True)) <= {
+        ActionStatus.PREPARING,
+        ActionStatus.EVALUATED,
+    }
+    for action in Action.objects.prefetch_related("transitions"):
+        # The history walks the declared lifecycle up to the action's status.
+        assert [t.to_status for t in action.transitions.all()][-1] == action.status
+    for mission in Mission.objects.annotate(n=Count("signups")):
+        assert mission.confirmed_count == mission.n <= mission.capacity
+    # Volunteers signed up are members of the action's circle.
+    assert not MissionSignup.objects.exclude(
+        person__memberships__circle=models.F("mission__action__circle")
+    ).exists()
+    past = MissionSignup.objects.filter(mission__action__status=ActionStatus.EVALUATED)
+    assert past.aggregate(m=Sum("minutes"))["m"] == 120 * past.count()
+    sheets = PracticeSheet.objects.prefetch_related("tags")
+    per_sheet = populate.CIRCLES_PER_SHEET
+    assert sheets.count() == -(-with_members.count() // per_sheet)  # one per 20, rounded up
+    assert all(sheet.tags.exists() and sheet.search_text for sheet in sheets)
