@@ -44,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn.")
     parser.add_argument("--port", type=int, default=18431)
     parser.add_argument("--output", type=Path, default=None, help="JSON results file.")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="Measure only these pages (labels), with hello."
+    )
     return parser.parse_args()
 
 
@@ -86,14 +89,41 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     client.force_login(user)
     people = Person.objects.filter(user__isnull=True).order_by("pk")
     person = people[people.count() // 2]
-    from essaim.circles.models import Circle
+    from essaim.circles.models import Circle, Membership, Thread
+    from essaim.people.services import person_ensure_for_user
 
     # The biggest circle: its members page is the heaviest.
     circle = Circle.objects.order_by("-member_count", "pk").first()
+    thread = None
+    if circle is not None:
+        # The bench administrator follows the biggest circle and nineteen others, so the
+        # home feed merges twenty circles' activities, like an active volunteer's.
+        me = person_ensure_for_user(user=user)
+        followed = [
+            circle.pk,
+            *Circle.objects.exclude(pk=circle.pk).values_list("pk", flat=True)[:19],
+        ]
+        Membership.objects.bulk_create(
+            [Membership(circle_id=pk, person=me) for pk in followed], ignore_conflicts=True
+        )
+        thread = Thread.objects.filter(circle=circle).order_by("-reply_count", "pk").first()
+    from essaim.actions.models import Action, ActionStatus, ActionVisibility
+
+    # The action of the biggest circle, and an announced public action for the public page.
+    action = Action.objects.filter(circle=circle).order_by("pk").first() if circle else None
+    public = (
+        Action.objects.filter(visibility=ActionVisibility.PUBLIC, status=ActionStatus.PREPARING)
+        .exclude(circle__visibility="secret")
+        .order_by("pk")
+        .first()
+    )
     return {
         "cookie": f"sessionid={client.cookies['sessionid'].value}; django_language=fr",
         "person_id": person.pk,
         "circle_slug": circle.slug if circle else "",
+        "thread_id": thread.pk if thread else None,
+        "action_slug": action.slug if action else "",
+        "public_action_slug": public.slug if public else "",
         "persons": Person.objects.count(),
         "vendor": django.db.connection.vendor,
     }
@@ -165,7 +195,25 @@ def main() -> None:
             "circles search": "/cercles/?q=lyon",
             "circle page": f"/cercles/{info['circle_slug']}/",
             "circle members": f"/cercles/{info['circle_slug']}/membres/",
+            "feed": "/fil/",
         }
+    if info["thread_id"]:
+        pages["thread page"] = f"/cercles/{info['circle_slug']}/discussions/{info['thread_id']}/"
+    if info["action_slug"]:
+        pages |= {
+            "actions": "/actions/",
+            "action page": f"/actions/{info['action_slug']}/",
+            "calendar": "/actions/calendrier/",
+            "practices": "/pratiques/",
+            "practices search": "/pratiques/?q=collecte",
+        }
+    if info["public_action_slug"]:
+        pages["public action page"] = f"/agir/{info['public_action_slug']}/"
+    if args.only:
+        unknown = set(args.only) - set(pages)
+        if unknown:
+            raise SystemExit(f"unknown pages {sorted(unknown)}; known: {sorted(pages)}")
+        pages = {k: v for k, v in pages.items() if k in args.only or k.startswith("hello")}
     gunicorn = [
         str(Path(sys.executable).parent / "gunicorn"),
         "bench.wsgi:application",
