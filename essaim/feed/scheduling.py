@@ -75,6 +75,12 @@ def _enqueue_feedback_surveys() -> object:
     return feedback_surveys_send.enqueue()
 
 
+def _enqueue_thread_fan_out_catch_up() -> object:
+    from essaim.circles.discussion_tasks import thread_fan_out_catch_up
+
+    return thread_fan_out_catch_up.enqueue()
+
+
 def _enqueue_email_retries() -> object:
     from .tasks import notifications_email_retry
 
@@ -94,6 +100,10 @@ JOBS: dict[str, Job] = {
     # Day-before emails of volunteer missions (starting in 24 to 36 hours), hourly (issue #4).
     "mission_reminders": Job(
         "mission_reminders", time(0, 40), None, _enqueue_mission_reminders, hourly=True
+    ),
+    # New threads whose notification task was lost (queue down when posted), hourly.
+    "thread_fan_out_catch_up": Job(
+        "thread_fan_out_catch_up", time(0, 50), None, _enqueue_thread_fan_out_catch_up, hourly=True
     ),
 }
 

@@ -93,3 +93,16 @@ def test_scheduler_once_exits(dummy_tasks):
     out = StringIO()
     call_command("scheduler", "--once", stdout=out)
     assert "scheduler: started" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("job", "task_name"),
+    [
+        ("thread_fan_out_catch_up", "thread_fan_out_catch_up"),
+        ("mission_reminders", "mission_reminders"),
+        ("email_retries", "notifications_email_retry"),
+    ],
+)
+def test_each_periodic_job_enqueues_its_task(dummy_tasks, job, task_name):
+    call_command("run_periodic", job, stdout=StringIO())
+    assert [r.task.name for r in dummy_tasks.results] == [task_name]
