@@ -195,6 +195,9 @@ def main() -> None:
             "circles search": "/cercles/?q=lyon",
             "circle page": f"/cercles/{info['circle_slug']}/",
             "circle members": f"/cercles/{info['circle_slug']}/membres/",
+            "circle requests": f"/cercles/{info['circle_slug']}/demandes/",
+            "circle invitations": f"/cercles/{info['circle_slug']}/inviter/",
+            "parent suggestions": "/cercles/nouveau/parents/?parent=lyon",
             "feed": "/fil/",
         }
     if info["thread_id"]:
