@@ -74,6 +74,10 @@ class PracticeSheet(TimeStampedModel):
         verbose_name_plural = _("fiches pratiques")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="practices_published_idx"),
+            # The library sorted by "most useful" reads this index instead of sorting every sheet.
+            models.Index(
+                fields=["status", "-useful_count", "-published_at"], name="practices_useful_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

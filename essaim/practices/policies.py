@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from essaim.circles.models import Visibility
+from essaim.circles.models import Circle, Visibility
 from essaim.circles.policies import (
     can_manage_circle,
     can_see_circle,
@@ -80,22 +80,35 @@ def can_comment_sheet(user: User, sheet: PracticeSheet) -> bool:
     return sheet.status == PracticeStatus.PUBLISHED and can_read_sheet(user, sheet)
 
 
-def readable_sheets_filter(user: User) -> Q:
-    """The library's rows the user may read, as one condition (no per-row check)."""
+def _outside_hidden_circles(user: User) -> Q:
+    # Secret circles are few: exclude them by id instead of joining every sheet to its circle.
+    hidden = Circle.objects.filter(visibility=Visibility.SECRET).exclude(
+        pk__in=list(circle_roles_of(user))
+    )
+    return Q(circle__isnull=True) | ~Q(circle_id__in=hidden.values("pk"))
+
+
+def published_sheets_filter(user: User) -> Q:
+    """Published sheets the user reads, as one condition (no per-row check)."""
+    published = Q(status=PracticeStatus.PUBLISHED)
     if not _signed_in(user):
         return Q(pk__in=[])
     if is_circle_admin(user):
-        return Q()
-    my_circles = list(circle_roles_of(user))
-    coordinated = list(coordinated_circle_ids(user))
-    visible_circle = (
-        Q(circle__isnull=True) | ~Q(circle__visibility=Visibility.SECRET) | Q(circle__in=my_circles)
-    )
-    published = Q(status=PracticeStatus.PUBLISHED) & (
-        Q(visibility=PracticeVisibility.NETWORK) | Q(circle__in=my_circles)
-    )
-    editable = Q(author__user=user) | Q(circle__in=coordinated)
-    return visible_circle & (published | editable)
+        return published
+    mine = list(circle_roles_of(user))
+    readable = Q(visibility=PracticeVisibility.NETWORK) | Q(circle_id__in=mine)
+    return published & readable & _outside_hidden_circles(user)
+
+
+def draft_sheets_filter(user: User) -> Q:
+    """Drafts the user may edit: their own, their circles' (as coordinator), all for admins."""
+    draft = Q(status=PracticeStatus.DRAFT)
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    if is_circle_admin(user):
+        return draft
+    editable = Q(author__user=user) | Q(circle_id__in=list(coordinated_circle_ids(user)))
+    return draft & editable & _outside_hidden_circles(user)
 
 
 def get_sheet_for_user(user: User, slug: str) -> PracticeSheet:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,11 +26,15 @@ from .models import (
     PracticeTag,
     PracticeVote,
 )
-from .policies import readable_sheets_filter
+from .policies import draft_sheets_filter, published_sheets_filter
 
 MAX_SEARCH_WORDS = 6
+MIN_WORD = 3
+VOCABULARY_CACHE_KEY = "practices:search-vocabulary"
+VOCABULARY_SECONDS = 600
+VOCABULARY_MAX = 200_000
 SORTS = ("recent", "useful")
-VOCABULARY_ROWS = 3000
+VOCABULARY_ROWS = 20_000
 
 
 def search_words(query: str) -> list[str]:
@@ -52,24 +57,56 @@ class LibrarySearch:
     corrected: str = ""
 
 
-def _base(user: Any) -> QuerySet[PracticeSheet]:
-    return PracticeSheet.objects.filter(readable_sheets_filter(user))
-
-
 def _with_rows(sheets: QuerySet[PracticeSheet]) -> QuerySet[PracticeSheet]:
-    return sheets.select_related("circle", "author").prefetch_related(
+    return sheets.select_related("circle").prefetch_related(
         Prefetch("tags", queryset=PracticeTag.objects.order_by("name"))
     )
 
 
-def _close_words_sqlite(sheets: QuerySet[PracticeSheet], words: list[str]) -> list[str]:
-    # Small installs: the words of the most recent sheets are few enough to compare in Python.
-    vocabulary: set[str] = set()
-    for text in sheets.order_by("-id").values_list("search_text", flat=True)[:VOCABULARY_ROWS]:
-        vocabulary.update(text.split())
+def search_vocabulary() -> frozenset[str]:
+    """Every distinct word of the library's folded texts, cached: the typo fallback's dictionary."""
+    cached = cache.get(VOCABULARY_CACHE_KEY)
+    if cached is not None:
+        return cast(frozenset[str], cached)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT word FROM practices_practicesheet, "
+                "unnest(string_to_array(search_text, ' ')) AS word "
+                "WHERE length(word) >= %s AND word !~ '[0-9]' LIMIT %s",
+                [MIN_WORD, VOCABULARY_MAX],
+            )
+            words = frozenset(row[0] for row in cursor.fetchall())
+    else:
+        found: set[str] = set()
+        texts = PracticeSheet.objects.order_by("-id").values_list("search_text", flat=True)
+        for text in texts[:VOCABULARY_ROWS]:
+            found.update(word for word in text.split() if len(word) >= MIN_WORD and word.isalpha())
+        words = frozenset(found)
+    cache.set(VOCABULARY_CACHE_KEY, words, VOCABULARY_SECONDS)
+    return words
+
+
+def forget_search_vocabulary() -> None:
+    cache.delete(VOCABULARY_CACHE_KEY)
+
+
+def close_words(words: list[str]) -> list[str]:
+    """Replace the words no sheet contains by the closest word of the library, if any."""
+    vocabulary = search_vocabulary()
     close = []
     for word in words:
-        matches = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        if word.isdigit() or any(word in known for known in vocabulary):
+            close.append(word)
+            continue
+        # Only words of about the same length, starting or ending alike, are compared:
+        # a typo rarely hits both ends of a word, and difflib is slow on big lists.
+        near = [
+            known
+            for known in vocabulary
+            if abs(len(known) - len(word)) <= 2 and (known[0] == word[0] or known[-2:] == word[-2:])
+        ]
+        matches = difflib.get_close_matches(word, near, n=1, cutoff=0.75)
         close.append(matches[0] if matches else word)
     return close
 
@@ -84,11 +121,8 @@ def library_search(
     drafts: bool = False,
 ) -> LibrarySearch:
     """Return the sheets the user may read matching a search, ranked, with rows prefetched."""
-    sheets = _base(user)
-    if drafts:
-        sheets = sheets.filter(status=PracticeStatus.DRAFT)
-    else:
-        sheets = sheets.filter(status=PracticeStatus.PUBLISHED)
+    condition = draft_sheets_filter(user) if drafts else published_sheets_filter(user)
+    sheets = PracticeSheet.objects.filter(condition)
     if tag:
         sheets = sheets.filter(tags__name__iexact=tag)
     if circle is not None:
@@ -101,23 +135,9 @@ def library_search(
         exact = exact.filter(search_text__contains=word)
     if not words or exact.exists():
         result.sheets = exact
-    elif connection.vendor == "postgresql":
-        from django.contrib.postgres.lookups import TrigramWordSimilar
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        # "word <% search_text" (pg_trgm's word similarity, over its threshold) uses the
-        # trigram index; the similarity itself ranks the results.
-        fuzzy = sheets
-        for index, word in enumerate(words):
-            fuzzy = fuzzy.filter(TrigramWordSimilar(F("search_text"), Value(word))).annotate(
-                **{f"similar_{index}": TrigramWordSimilarity(word, "search_text")}
-            )
-        result.sheets = fuzzy
-        result.corrected = query
-        if not order:
-            order = [f"-similar_{i}" for i in range(len(words))]
     else:
-        close = _close_words_sqlite(sheets, words)
+        # Nothing has all the words: a misspelt word is replaced by the closest known one.
+        close = close_words(words)
         if close != words:
             fuzzy = sheets
             for word in close:

@@ -32,6 +32,7 @@ from .models import (
     PracticeVisibility,
     PracticeVote,
 )
+from .selectors import forget_search_vocabulary
 
 MAX_TAGS = 12
 TAG_MAX_LENGTH = 60
@@ -195,6 +196,7 @@ def practice_create(
     if actions:
         sheet.actions.set(actions)
     _add_revision(sheet, author)
+    transaction.on_commit(forget_search_vocabulary)
     audit_record(actor=actor, action="practice.create", target=sheet)
     return sheet
 
@@ -240,6 +242,7 @@ def practice_update(*, actor: Any, sheet: PracticeSheet, data: dict[str, Any]) -
     locked.actions.set(actions)
     if text_changed:
         _add_revision(locked, _person_of(actor))
+    transaction.on_commit(forget_search_vocabulary)
     audit_record(actor=actor, action="practice.update", target=locked)
     return locked
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,6 +44,22 @@ from .selectors import (
 )
 
 SHEETS_PER_PAGE = 20
+# Counting every match of a broad search at 100k sheets costs more than the page itself:
+# beyond this many the library says "more than 1,000" (and offers the first 50 pages).
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        sheets = cast(QuerySet[PracticeSheet], self.object_list)
+        return sheets.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
 REVISIONS_PER_PAGE = 30
 
 
@@ -85,7 +103,7 @@ def library(request: HttpRequest) -> HttpResponse:
     search = library_search(
         user=request.user, query=query, tag=tag, circle=circle, sort=sort, drafts=drafts
     )
-    page = Paginator(search.sheets, SHEETS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(search.sheets, SHEETS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for sheet in page.object_list:
         sheet.title_marked = highlight(sheet.title, search.words)  # type: ignore[attr-defined]

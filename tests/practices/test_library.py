@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from essaim.practices.models import PracticeVisibility
-from essaim.practices.selectors import highlight, library_search, search_words
+from essaim.practices.selectors import (
+    highlight,
+    library_search,
+    search_vocabulary,
+    search_words,
+)
 from essaim.practices.services import practice_vote_toggle
 from tests.practices.conftest import make_sheet
 
@@ -119,8 +123,37 @@ def test_list_queries_constant(client, action_world, django_assert_num_queries, 
     assert len(response.context["page"].object_list) == rows
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the Python close-word fallback")
-def test_sqlite_close_words_use_recent_vocabulary(library):
-    found = library_search(user=library.users["member"], query="epicrie")
-    assert found.corrected == "epicerie"
-    assert [s.title for s in found.sheets] == ["Tenir une épicerie solidaire"]
+@pytest.mark.parametrize(
+    ("query", "corrected"),
+    [("epicrie", "epicerie"), ("acceuil", "accueil"), ("solidaire epicrie", "solidaire epicerie")],
+)
+def test_close_words_from_the_library_vocabulary(library, query, corrected):
+    found = library_search(user=library.users["member"], query=query)
+    assert found.corrected == corrected
+    assert [s.title for s in found.sheets] == [
+        "Accueillir les bénévoles" if "acc" in corrected else "Tenir une épicerie solidaire"
+    ]
+
+
+def test_vocabulary_is_refreshed_when_a_sheet_is_written(
+    library, django_capture_on_commit_callbacks
+):
+    assert "zythologie" not in search_vocabulary()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_sheet(library, title="Zythologie")
+    assert "zythologie" in search_vocabulary()
+    assert library_search(user=library.users["member"], query="zytologie").corrected == "zythologie"
+
+
+def test_broad_search_count_is_capped(client, action_world, monkeypatch):
+    from essaim.practices import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "SHEETS_PER_PAGE", 2)
+    for number in range(4):
+        make_sheet(action_world, title=f"Fiche {number}")
+    client.force_login(action_world.users["member"])
+    response = client.get(LIST)
+    assert "Plus de 1 000 fiches" in response.content.decode()
+    assert titles(response) == ["Fiche 3", "Fiche 2"]
+    assert "Page suivante" in response.content.decode()

@@ -1,8 +1,9 @@
 """On PostgreSQL, index PracticeSheet.search_text with trigrams: the library's word search
 (``LIKE '%word%'``) and its close-word fallback (``word_similarity``) use the index instead of
-reading every sheet. SQLite has no such index type; its scan suits the sizes it is meant for."""
+reading every sheet. SQLite has no such index type; its scan suits the sizes it is meant for.
+Also an index for the library sorted by "most useful"."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 def create_index(apps, schema_editor):
@@ -24,4 +25,12 @@ def drop_index(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("practices", "0001_initial"), ("people", "0003_person_search_trigram")]
 
-    operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
+    operations = [
+        migrations.RunPython(create_index, drop_index, elidable=False),
+        migrations.AddIndex(
+            model_name="practicesheet",
+            index=models.Index(
+                fields=["status", "-useful_count", "-published_at"], name="practices_useful_idx"
+            ),
+        ),
+    ]
