@@ -117,6 +117,27 @@ def test_demo_gives_the_accounts_a_circle_with_a_discussion():
     assert Thread.objects.filter(circle=circle).count() == 1
 
 
+def test_demo_gives_the_circle_an_action_in_preparation_an_evaluated_one_and_a_sheet():
+    from essaim.actions.models import Action, ActionStatus, MissionSignup
+    from essaim.practices.models import PracticeSheet, PracticeStatus
+
+    run("demo", "--persons", "0")
+    actions = Action.objects.filter(circle__slug=DEMO_CIRCLE_SLUG)
+    assert sorted(actions.values_list("status", flat=True)) == [
+        ActionStatus.EVALUATED,
+        ActionStatus.PREPARING,
+    ]
+    evaluated = actions.get(status=ActionStatus.EVALUATED)
+    assert evaluated.debrief.what_worked
+    assert evaluated.objectives.get().achieved == 92_350
+    signups = MissionSignup.objects.filter(person__user__email="adherent@demo.essaim.fr")
+    assert signups.count() == 2 and signups.filter(attended=True, minutes=240).exists()
+    sheet = PracticeSheet.objects.get(status=PracticeStatus.PUBLISHED)
+    assert list(sheet.actions.all()) == [evaluated]
+    run("demo", "--persons", "0")  # idempotent
+    assert actions.count() == 2
+
+
 def test_demo_keeps_an_organisation_the_admin_edited():
     organisation = Organisation.objects.create(pk=1, name="Notre vraie association")
     run("demo", "--persons", "0")

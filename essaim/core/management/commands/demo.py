@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import Role, RoleGrant, User
@@ -136,6 +138,8 @@ class Command(BaseCommand):
             created.append(_("%(n)s contacts") % {"n": options["persons"]})
         if self._setup_network():
             created.append(_("un cercle avec une discussion"))
+        if self._setup_actions():
+            created.append(_("deux actions et une fiche pratique"))
         if created:
             self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
         else:
@@ -190,6 +194,147 @@ class Command(BaseCommand):
                 thread=posted.thread,
                 body=_("Avec plaisir ! Je la partage ici d'ici vendredi."),
             )
+        return True
+
+    def _setup_actions(self) -> bool:
+        """Give the demo circle an action in preparation and one evaluated, and a practice sheet."""
+        from essaim.actions import evaluation, missions, services
+        from essaim.actions.models import Action, ActionStatus, ActionVisibility, Metric
+        from essaim.practices.services import practice_create, practice_publish
+
+        circle = Circle.objects.filter(slug=DEMO_CIRCLE_SLUG).first()
+        if circle is None or Action.objects.filter(circle=circle).exists():
+            return False
+        users = {a.email: User.objects.get(email__iexact=a.email) for a in DEMO_ACCOUNTS}
+        coordinator = users["coordinateur@demo.essaim.fr"]
+        member = users["adherent@demo.essaim.fr"]
+        member_person = Person.objects.get(user=member)
+        today = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+        with transaction.atomic():
+            fete_start = (today + timedelta(days=12)).replace(hour=14)
+            fete = services.action_create(
+                actor=coordinator,
+                circle=circle,
+                title=_("Fête de rue de la rue Oberkampf"),
+                kind="event",
+                starts_at=fete_start,
+                ends_at=fete_start + timedelta(hours=6),
+                visibility=ActionVisibility.PUBLIC,
+                summary=_("Jeux, buvette et concert : venez rencontrer les bénévoles du 11e."),
+                description=_(
+                    "La fête de rue annuelle de l'antenne : **jeux pour les enfants**, buvette, "
+                    "concert en fin d'après-midi et stand d'information."
+                ),
+                place_name=_("Rue Oberkampf, devant le square"),
+                postal_code="75011",
+                city="Paris",
+                capacity=300,
+            )
+            fete = services.action_transition(
+                actor=coordinator, action=fete, target=ActionStatus.PREPARING
+            )
+            services.objective_create(
+                actor=coordinator, action=fete, metric=Metric.PARTICIPANTS, target=200
+            )
+            services.objective_create(
+                actor=coordinator, action=fete, metric=Metric.MONEY, target=50_000
+            )
+            services.task_create(
+                actor=coordinator,
+                action=fete,
+                title=_("Demander l'autorisation d'occuper la rue"),
+                due_on=(today - timedelta(days=2)).date(),
+            )
+            services.task_create(
+                actor=coordinator,
+                action=fete,
+                title=_("Imprimer les affiches"),
+                assignee=member_person,
+                due_on=(today + timedelta(days=5)).date(),
+            )
+            welcome = missions.mission_create(
+                actor=coordinator,
+                action=fete,
+                data={
+                    "role": _("Accueil"),
+                    "description": _("Accueillir les visiteurs et présenter l'association."),
+                    "starts_at": fete_start,
+                    "ends_at": fete_start + timedelta(hours=3),
+                    "capacity": 6,
+                },
+            )
+            missions.mission_create(
+                actor=coordinator,
+                action=fete,
+                data={
+                    "role": _("Buvette"),
+                    "skills": _("permis d'exploitation appréciée"),
+                    "starts_at": fete_start,
+                    "ends_at": fete_start + timedelta(hours=6),
+                    "capacity": 2,
+                },
+            )
+            missions.mission_signup(actor=member, mission=welcome)
+
+            market_start = (today - timedelta(days=9)).replace(hour=9)
+            market = services.action_create(
+                actor=coordinator,
+                circle=circle,
+                title=_("Collecte solidaire au marché Richard-Lenoir"),
+                kind="fundraiser",
+                starts_at=market_start,
+                ends_at=market_start + timedelta(hours=4),
+                visibility=ActionVisibility.CIRCLE,
+                place_name=_("Marché Richard-Lenoir"),
+                city="Paris",
+            )
+            market = services.action_transition(
+                actor=coordinator, action=market, target=ActionStatus.PREPARING
+            )
+            goal = services.objective_create(
+                actor=coordinator, action=market, metric=Metric.MONEY, target=80_000
+            )
+            stand = missions.mission_create(
+                actor=coordinator,
+                action=market,
+                data={
+                    "role": _("Tenue du stand"),
+                    "starts_at": market_start,
+                    "ends_at": market_start + timedelta(hours=4),
+                    "capacity": 4,
+                },
+            )
+            signup = missions.mission_signup(actor=member, mission=stand)
+            for step in (ActionStatus.RUNNING, ActionStatus.DONE):
+                market = services.action_transition(actor=coordinator, action=market, target=step)
+            missions.signup_check_in(actor=coordinator, signup=signup, attended=True)
+            evaluation.debrief_update(
+                actor=coordinator,
+                action=market,
+                what_worked=_("Le stand près de l'entrée du marché : beaucoup de passage."),
+                to_improve=_(
+                    "Prévoir un terminal de paiement par carte : peu de gens ont du liquide."
+                ),
+                notes=_("Merci aux quatre bénévoles présents malgré la pluie."),
+                achieved={goal.pk: 92_350},
+            )
+            services.action_transition(
+                actor=coordinator, action=market, target=ActionStatus.EVALUATED
+            )
+            sheet = practice_create(
+                actor=coordinator,
+                title=_("Tenir un stand de collecte sur un marché"),
+                summary=_("Où se placer, quoi apporter, comment aborder les passants."),
+                body=_(
+                    "## Avant\n\n- Demander l'accord du placier.\n- Prévoir un terminal de "
+                    "paiement par carte.\n\n## Pendant\n\nSe placer près d'une entrée, "
+                    "sourire, raconter une histoire vraie plutôt qu'un chiffre."
+                ),
+                tags=_("collecte, marché"),
+                circle=circle,
+                actions=[market],
+            )
+            practice_publish(actor=coordinator, sheet=sheet)
         return True
 
     def _ensure_account(self, account: DemoAccount) -> int:
