@@ -236,3 +236,13 @@ def highlight(text: str, words: list[str]) -> SafeString:
 
 def sheet_author_name(sheet: PracticeSheet) -> str:
     return str(sheet.author) if sheet.author is not None else ""
+
+
+def sheets_for_action(user: Any, action: Action) -> list[PracticeSheet]:
+    """The sheets linked to an action that the user may read (published, or drafts they edit)."""
+    readable = published_sheets_filter(user) | draft_sheets_filter(user)
+    return list(
+        PracticeSheet.objects.filter(readable, actions=action)
+        .select_related("circle")
+        .order_by("-published_at", "-id")
+    )

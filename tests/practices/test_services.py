@@ -209,3 +209,17 @@ def test_vote_toggles_and_counts(action_world):
     assert practice_vote_toggle(actor=action_world.users["member_b"], sheet=sheet) == (True, 2)
     assert practice_vote_toggle(actor=action_world.users["member"], sheet=sheet) == (False, 1)
     assert PracticeVote.objects.filter(sheet=sheet).count() == 1
+
+
+def test_sheets_for_action_respects_reading_rights(practice_world):
+    from essaim.practices.selectors import sheets_for_action
+    from essaim.practices.services import practice_draft_from_lesson
+
+    w = practice_world
+    action = w.actions["circle"]
+    draft = practice_draft_from_lesson(
+        actor=w.users["coordinator_a"], action=action, title="Leçon", lesson="Texte"
+    )
+    assert set(sheets_for_action(w.users["coordinator_a"], action)) == {w.sheets["network"], draft}
+    assert sheets_for_action(w.users["member_b"], action) == [w.sheets["network"]]
+    assert sheets_for_action(w.users["anonymous"], action) == []
