@@ -185,3 +185,21 @@ def test_signing_up_again_when_confirmed_only_sends_a_reminder(
     assert "déjà inscrit" in mail.outbox[0].body
     action.refresh_from_db()
     assert action.registered_count == 1
+
+
+def test_cover_image_is_shared_as_open_graph_image(client, action_world):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "orange").save(buffer, "PNG")
+    action = action_world.actions["public"]
+    action.cover = SimpleUploadedFile("couverture.png", buffer.getvalue(), "image/png")
+    action.cover_alt = "Des bénévoles souriants"
+    action.save()
+    html = client.get(_url(action)).content.decode()
+    assert f'<meta property="og:image" content="http://testserver{action.cover.url}">' in html
+    assert 'alt="Des bénévoles souriants"' in html
+    assert 'name="twitter:card" content="summary_large_image"' in html
