@@ -253,6 +253,10 @@ if TASK_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
 # --- Security -------------------------------------------------------------------------
+# Reverse proxies in front of Essaim (1 behind nginx): rate limits then count visitors by
+# their own address from X-Forwarded-For instead of the proxy's. 0 trusts no header.
+TRUSTED_PROXY_COUNT = int(env("ESSAIM_TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from essaim.core.http import client_ip
+
 from . import missions, policies
 from .mission_forms import PublicRegistrationForm
 from .models import Action, Mission, Registration, RegistrationStatus
@@ -24,12 +26,8 @@ RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 600
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"actions:public-signup:{_client_ip(request)}"
+    key = f"actions:public-signup:{client_ip(request)}"
     if cache.add(key, 1, RATE_WINDOW_SECONDS):
         return False
     try:
