@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.policies import can
 from essaim.circles.models import Circle
 from essaim.circles.policies import coordinated_circle_ids, is_circle_admin, is_circle_member
 from essaim.core.money import format_euros
@@ -436,6 +437,7 @@ def hours_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         total=hours_total(selection["signups"], rate),
         group=group,
         rate=rate,
+        with_email=can(request.user, "people.export"),
     )
     stamp = timezone.localdate().isoformat()
     name = f"heures-benevoles-{selection['year']}-{group}-{stamp}"

@@ -18,9 +18,9 @@ from .evaluation_selectors import HoursRow, hours_row
 Cell = str | int | float
 
 
-def header(group: str) -> list[str]:
+def header(group: str, *, with_email: bool = True) -> list[str]:
     first = {
-        "person": [_("Personne"), _("E-mail")],
+        "person": [_("Personne"), _("E-mail")] if with_email else [_("Personne")],
         "circle": [_("Cercle")],
         "action": [_("Action"), _("Cercle"), _("Date")],
     }[group]
@@ -37,14 +37,19 @@ def _figures(row: HoursRow) -> list[Cell]:
     return [row.signups, round(row.minutes / 60, 2), row.hours, round(row.value_cents / 100, 2)]
 
 
-def rows(*, grouped: QuerySet[Any], total: HoursRow, group: str, rate: int) -> Iterator[list[Cell]]:
-    """Yield the header, one row per person, circle or action, then the total."""
-    yield list(header(group))
+def rows(
+    *, grouped: QuerySet[Any], total: HoursRow, group: str, rate: int, with_email: bool = True
+) -> Iterator[list[Cell]]:
+    """Yield the header, one row per person, circle or action, then the total.
+
+    E-mail addresses go only to those who may export the directory (``people.export``).
+    """
+    yield list(header(group, with_email=with_email))
     zone = timezone.get_current_timezone()
     for values in grouped.iterator(chunk_size=2000):
         row = hours_row(values, group, rate)
         if group == "person":
-            first: list[Cell] = [row.label, row.extra["email"]]
+            first: list[Cell] = [row.label, row.extra["email"]] if with_email else [row.label]
         elif group == "circle":
             first = [row.label]
         else:
@@ -55,7 +60,7 @@ def rows(*, grouped: QuerySet[Any], total: HoursRow, group: str, rate: int) -> I
                 starts.astimezone(zone).strftime("%d/%m/%Y") if starts else "",
             ]
         yield [*first, *_figures(row)]
-    padding: list[Cell] = [""] * {"person": 1, "circle": 0, "action": 2}[group]
+    padding: list[Cell] = [""] * {"person": int(with_email), "circle": 0, "action": 2}[group]
     yield [_("Total"), *padding, *_figures(total)]
 
 

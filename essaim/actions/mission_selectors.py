@@ -25,6 +25,7 @@ from .models import (
     RegistrationStatus,
     SignupStatus,
 )
+from .policies import SHOWN
 
 
 def _waiting_ahead() -> Subquery:
@@ -171,7 +172,8 @@ def feed_missions(person: Person) -> QuerySet[MissionSignup]:
             person=person,
             status=SignupStatus.CONFIRMED,
             mission__ends_at__gte=since,
-            mission__action__status__in=ANNOUNCED,
+            # Past missions stay in the calendar; a cancelled action's ones show as cancelled.
+            mission__action__status__in=SHOWN,
         )
         .select_related("mission", "mission__action")
         .order_by("mission__starts_at", "id")
@@ -183,9 +185,10 @@ def feed_actions(user: Any, circle: Circle) -> QuerySet[Action] | None:
     if user is None or not can_see_circle(user, circle):
         return None
     since = timezone.now() - timedelta(days=90)
-    actions = Action.objects.filter(
-        circle=circle, status__in=ANNOUNCED, ends_at__gte=since
-    ).order_by("starts_at", "id")
+    # Past actions stay in the calendar; cancelled ones are sent as cancelled events.
+    actions = Action.objects.filter(circle=circle, status__in=SHOWN, ends_at__gte=since).order_by(
+        "starts_at", "id"
+    )
     if not (can_manage_circle(user, circle) or is_circle_member(user, circle)):
         actions = actions.filter(visibility__in=(ActionVisibility.MEMBERS, ActionVisibility.PUBLIC))
     return actions

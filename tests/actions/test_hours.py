@@ -186,6 +186,18 @@ def test_csv_export_has_bom_semicolons_neutralised_formulas_and_a_total(client, 
     assert 'filename="heures-benevoles-2026-person-' in response["Content-Disposition"]
 
 
+def test_coordinators_export_names_without_email_addresses(client, world, hours_world):
+    # Only roles allowed to export the directory (people.export) get the addresses.
+    login(client, world, "coordinator_a")
+    response = client.get(
+        reverse("actions:hours_export", kwargs={"fmt": "csv"}), {"year": "2026", "group": "person"}
+    )
+    lines = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff").split("\r\n")
+    assert lines[0] == "Personne;Missions;Heures (décimales);Heures;Valorisation (€)"
+    assert "@" not in "".join(lines)
+    assert lines[-2].startswith("Total;")
+
+
 def test_xlsx_export_keeps_numbers_as_numbers(client, world, hours_world):
     from openpyxl import load_workbook
 

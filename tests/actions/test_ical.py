@@ -87,3 +87,23 @@ def test_calendars_page_gets_and_regenerates(client, action_world):
     assert CalendarFeed.objects.get(pk=feed.pk).token != feed.token
     client.post(url, {"circle": action_world.circles["a"].slug})
     assert CalendarFeed.objects.filter(circle=action_world.circles["a"]).count() == 1
+
+
+def test_cancelled_and_finished_actions_stay_in_the_calendar(client, action_world):
+    from essaim.actions.models import ActionStatus
+    from essaim.actions.services import action_cancel, action_transition
+
+    admin = action_world.users["admin"]
+    action_cancel(actor=admin, action=action_world.actions["circle"], reason="Orage")
+    done = action_world.actions["members"]
+    for step in (ActionStatus.RUNNING, ActionStatus.DONE):
+        done = action_transition(actor=admin, action=done, target=step)
+    feed = missions.calendar_feed_get(
+        actor=action_world.users["member_a"], circle=action_world.circles["a"]
+    )
+    events = {str(e["SUMMARY"]): e for e in _ics(client, feed).walk("VEVENT")}
+    # A calendar app drops an event that leaves the feed silently: a cancelled one is
+    # sent as cancelled, a finished one stays; the draft never appears.
+    assert set(events) == {"Action du cercle A", "Action du réseau", "Action publique"}
+    assert str(events["Action du cercle A"]["STATUS"]) == "CANCELLED"
+    assert "STATUS" not in events["Action du réseau"]
