@@ -100,6 +100,19 @@ def cleanup() -> None:
     Circle.objects.filter(slug__startswith=f"{MARK}-").delete()
 
 
+def reset(people: int) -> bool:
+    """Make the kept weekly items unsent again; False when the kept rows do not match."""
+    from essaim.feed.models import Notification
+    from essaim.people.models import Person
+
+    if Person.objects.filter(family_name=MARK).count() != people:
+        return False
+    Notification.objects.filter(recipient__family_name=MARK).exclude(summary="x").update(
+        emailed_at=None
+    )
+    return True
+
+
 def run_batches(batches: list[list[int]]) -> tuple[int, int]:
     from essaim.feed.digests import send_for
 
@@ -117,15 +130,23 @@ def main() -> None:
     parser.add_argument("--per-person", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse rows kept by an earlier --keep run (their items are made unsent again)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
 
     from essaim.feed import tasks
     from essaim.feed.digests import BATCH_SIZE
 
-    cleanup()
     t0 = time.perf_counter()
-    generate(args.people, args.circles, args.per_person)
+    if args.reuse and reset(args.people):
+        print("reusing the rows of an earlier --keep run")
+    else:
+        cleanup()
+        generate(args.people, args.circles, args.per_person)
     generated = time.perf_counter() - t0
 
     dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
