@@ -328,3 +328,14 @@ def test_cover_can_be_replaced_then_removed(client, action_world: ActionWorld) -
     assert client.post(url, {**base, "cover-clear": "on"}).status_code == 302
     action.refresh_from_db()
     assert not action.cover and action.cover_alt == ""
+
+
+def test_list_links_to_each_persons_volunteering_pages(client, action_world: ActionWorld) -> None:
+    hours = reverse("actions:hours_report")
+    client.force_login(action_world.users["member_a"])
+    page = client.get(reverse("actions:list")).content.decode()
+    for name in ("actions:my_tasks", "actions:my_missions", "actions:calendars"):
+        assert f'href="{reverse(name)}"' in page
+    assert hours not in page  # the hours report is for coordinators and admins
+    client.force_login(action_world.users["coordinator_a"])
+    assert hours in client.get(reverse("actions:list")).content.decode()
