@@ -153,6 +153,19 @@ def action_update(*, actor: Any, action: Action, data: dict[str, Any]) -> Action
     return locked
 
 
+def _has_people(action: Action) -> bool:
+    from .models import MissionSignup, Registration, RegistrationStatus, SignupStatus
+
+    return (
+        Registration.objects.filter(action=action)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .exists()
+        or MissionSignup.objects.filter(mission__action=action)
+        .exclude(status=SignupStatus.WITHDRAWN)
+        .exists()
+    )
+
+
 def _transition(*, actor: Any, action: Action, target: str, note: str = "") -> Action:
     """Move an action along its declared lifecycle, locking it so two moves cannot cross."""
     locked = Action.objects.select_for_update().select_related("circle").get(pk=action.pk)
@@ -163,6 +176,14 @@ def _transition(*, actor: Any, action: Action, target: str, note: str = "") -> A
                 "current": ActionStatus(locked.status).label,
                 "target": ActionStatus(target).label,
             }
+        )
+    if target == ActionStatus.DRAFT and _has_people(locked):
+        # A draft is hidden from them: they would lose the action without a word.
+        raise ValidationError(
+            _(
+                "Des personnes sont déjà inscrites à cette action : elle ne peut plus "
+                "redevenir un brouillon. Modifiez-la, ou annulez-la pour les prévenir."
+            )
         )
     previous = locked.status
     locked.status = target

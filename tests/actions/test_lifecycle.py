@@ -309,3 +309,21 @@ def test_cancel_email_is_sent_once_and_not_repeated_in_digests(
         recipient=people["volunteer"], kind=NotificationKind.ACTION, summary__contains="annulée"
     )
     assert volunteer.emailed_at is not None
+
+
+def test_an_action_with_people_signed_up_cannot_go_back_to_draft(
+    action_world: ActionWorld,
+) -> None:
+    from essaim.actions.missions import registration_create
+
+    action = action_world.actions["circle"]
+    registration_create(actor=action_world.users["member_a"], action=action)
+    with pytest.raises(ValidationError, match="redevenir un brouillon"):
+        action_transition(actor=None, action=action, target=ActionStatus.DRAFT)
+    action.refresh_from_db()
+    assert action.status == ActionStatus.PREPARING
+    # Without anyone signed up, going back to draft stays possible.
+    empty = action_world.actions["members"]
+    assert action_transition(actor=None, action=empty, target=ActionStatus.DRAFT).status == (
+        ActionStatus.DRAFT
+    )
