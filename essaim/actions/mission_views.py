@@ -148,7 +148,11 @@ def mission_delete(request: HttpRequest, slug: str, mission_id: int) -> HttpResp
     action = get_managed_action(request.user, slug)
     mission = _mission(action, mission_id)
     if request.method == "POST":
-        missions.mission_delete(actor=request.user, mission=mission)
+        try:
+            missions.mission_delete(actor=request.user, mission=mission)
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect(action_link(action))
         messages.success(request, _("La mission est supprimée."))
         return redirect(action_link(action))
     return render(request, "actions/missions/delete.html", {"action": action, "mission": mission})

@@ -81,12 +81,17 @@ def _check_mission(mission: Mission) -> None:
 
 
 @transaction.atomic
+def _check_not_closed(action: Action) -> None:
+    # Evaluated or cancelled: its missions are history (volunteer hours, debrief).
+    if action.status in (ActionStatus.EVALUATED, ActionStatus.CANCELLED):
+        raise ValidationError(_("Cette action est close : ses missions ne changent plus."))
+
+
 def mission_create(*, actor: Any, action: Action, data: dict[str, Any]) -> Mission:
     """Add a volunteer mission to an action."""
     if not policies.can_manage_action(actor, action):
         raise PermissionDenied
-    if action.status in (ActionStatus.EVALUATED, ActionStatus.CANCELLED):
-        raise ValidationError(_("Cette action est close : on ne peut plus y ajouter de mission."))
+    _check_not_closed(action)
     mission = Mission(action=action, **{k: data[k] for k in MISSION_FIELDS if k in data})
     _check_mission(mission)
     mission.full_clean()
@@ -103,6 +108,7 @@ def mission_update(*, actor: Any, mission: Mission, data: dict[str, Any]) -> Mis
     locked = Mission.objects.select_for_update().select_related("action").get(pk=mission.pk)
     if not policies.can_manage_action(actor, locked.action):
         raise PermissionDenied
+    _check_not_closed(locked.action)
     for field in MISSION_FIELDS:
         if field in data:
             setattr(locked, field, data[field])
@@ -131,6 +137,7 @@ def mission_delete(*, actor: Any, mission: Mission) -> None:
     action = locked.action
     if not policies.can_manage_action(actor, action):
         raise PermissionDenied
+    _check_not_closed(action)
     people = list(
         Person.objects.filter(
             mission_signups__mission=locked,

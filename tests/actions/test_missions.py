@@ -313,3 +313,27 @@ def test_members_cannot_delete_missions(action_world):
     with pytest.raises(PermissionDenied):
         missions.mission_delete(actor=action_world.users["member_a"], mission=mission)
     assert Mission.objects.filter(pk=mission.pk).exists()
+
+
+def test_missions_of_a_closed_action_no_longer_change(client, action_world):
+    from essaim.actions.models import Mission
+    from essaim.actions.services import action_cancel
+
+    mission = make_mission(action_world, role="Accueil", capacity=3)
+    action_cancel(actor=action_world.users["admin"], action=mission.action, reason="Pluie")
+    client.force_login(action_world.users["coordinator_a"])
+    slug = mission.action.slug
+    response = client.post(
+        reverse("actions:mission_delete", kwargs={"slug": slug, "mission_id": mission.pk}),
+        follow=True,
+    )
+    assert "ses missions ne changent plus" in response.content.decode()
+    assert Mission.objects.filter(pk=mission.pk).exists()
+    with pytest.raises(ValidationError):
+        missions.mission_update(
+            actor=action_world.users["coordinator_a"], mission=mission, data={"capacity": 9}
+        )
+    mission.refresh_from_db()
+    assert mission.capacity == 3
+    page = client.get(reverse("actions:detail", kwargs={"slug": slug})).content.decode()
+    assert reverse("actions:mission_create", kwargs={"slug": slug}) not in page
