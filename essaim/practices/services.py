@@ -197,7 +197,6 @@ def practice_create(
         sheet.actions.set(actions)
     _add_revision(sheet, author)
     transaction.on_commit(forget_search_vocabulary)
-    audit_record(actor=actor, action="practice.create", target=sheet)
     return sheet
 
 
@@ -243,7 +242,6 @@ def practice_update(*, actor: Any, sheet: PracticeSheet, data: dict[str, Any]) -
     if text_changed:
         _add_revision(locked, _person_of(actor))
     transaction.on_commit(forget_search_vocabulary)
-    audit_record(actor=actor, action="practice.update", target=locked)
     return locked
 
 

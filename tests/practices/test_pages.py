@@ -213,3 +213,11 @@ def test_hidden_comment_disappears(client, practice_world):
 def test_slug_never_shadows_the_library_pages(action_world):
     sheet = make_sheet(action_world, title="Nouvelle")
     assert sheet.slug == "nouvelle-fiche"
+
+
+def test_audit_log_names_practice_moderation(client, practice_world):
+    w = practice_world
+    client.force_login(w.users["admin"])
+    client.post(url("publish", w.sheets["draft"]))
+    page = client.get(reverse("core:audit")).content.decode()
+    assert "Fiche pratique publiée" in page
