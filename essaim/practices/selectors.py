@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from essaim.actions.models import Action
 from essaim.actions.policies import can_see_action
-from essaim.circles.models import Circle, Membership
+from essaim.circles.models import Circle, Membership, Visibility
 from essaim.people.models import fold
 
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     PracticeSheet,
     PracticeStatus,
     PracticeTag,
+    PracticeVisibility,
     PracticeVote,
 )
 from .policies import draft_sheets_filter, published_sheets_filter
@@ -32,6 +33,8 @@ MAX_SEARCH_WORDS = 6
 MIN_WORD = 3
 VOCABULARY_CACHE_KEY = "practices:search-vocabulary"
 VOCABULARY_SECONDS = 600
+TAGS_CACHE_KEY = "practices:popular-tags"
+TAGS_SECONDS = 600
 VOCABULARY_MAX = 200_000
 SORTS = ("recent", "useful")
 VOCABULARY_ROWS = 20_000
@@ -88,7 +91,8 @@ def search_vocabulary() -> frozenset[str]:
 
 
 def forget_search_vocabulary() -> None:
-    cache.delete(VOCABULARY_CACHE_KEY)
+    """Drop the cached vocabulary and tag list after a sheet was written."""
+    cache.delete_many([VOCABULARY_CACHE_KEY, TAGS_CACHE_KEY])
 
 
 def close_words(words: list[str]) -> list[str]:
@@ -124,7 +128,9 @@ def library_search(
     condition = draft_sheets_filter(user) if drafts else published_sheets_filter(user)
     sheets = PracticeSheet.objects.filter(condition)
     if tag:
-        sheets = sheets.filter(tags__name__iexact=tag)
+        # The tag's id first: the sheets then come from the (tag, sheet) index alone.
+        found = PracticeTag.objects.filter(name__iexact=tag).values_list("pk", flat=True).first()
+        sheets = sheets.filter(tags=found) if found is not None else sheets.none()
     if circle is not None:
         sheets = sheets.filter(circle=circle)
     order = ["-useful_count", "-published_at", "-id"] if sort == "useful" else []
@@ -154,12 +160,21 @@ def library_search(
 
 
 def popular_tags(limit: int = 30) -> list[PracticeTag]:
-    """The tags of most published sheets, for the library's filter."""
-    return list(
-        PracticeTag.objects.filter(sheets__status=PracticeStatus.PUBLISHED)
-        .annotate(uses=Count("sheets"))
-        .order_by("-uses", "name")[:limit]
-    )
+    """The tags of most network-wide sheets, for the library's filter (cached: a 100k-row count)."""
+    cached = cache.get(TAGS_CACHE_KEY)
+    if cached is None:
+        # Only sheets the whole network reads: a secret circle's tag names stay unknown.
+        cached = list(
+            PracticeTag.objects.filter(
+                sheets__status=PracticeStatus.PUBLISHED,
+                sheets__visibility=PracticeVisibility.NETWORK,
+            )
+            .exclude(sheets__circle__visibility=Visibility.SECRET)
+            .annotate(uses=Count("sheets"))
+            .order_by("-uses", "name")[:limit]
+        )
+        cache.set(TAGS_CACHE_KEY, cached, TAGS_SECONDS)
+    return cast(list[PracticeTag], cached)
 
 
 def my_circles(user: Any) -> list[Circle]:

@@ -266,6 +266,7 @@ def practice_publish(*, actor: Any, sheet: PracticeSheet) -> PracticeSheet:
             summary=locked.title,
             url=sheet_url(locked),
         )
+    transaction.on_commit(forget_search_vocabulary)
     audit_record(actor=actor, action="practice.publish", target=locked)
     return locked
 
@@ -278,6 +279,7 @@ def practice_unpublish(*, actor: Any, sheet: PracticeSheet) -> PracticeSheet:
         raise ValidationError(_("Cette fiche n'est pas publiée."))
     locked.status = PracticeStatus.DRAFT
     locked.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(forget_search_vocabulary)
     audit_record(actor=actor, action="practice.unpublish", target=locked)
     return locked
 

@@ -116,9 +116,9 @@ def test_list_queries_constant(client, action_world, django_assert_num_queries, 
         make_sheet(action_world, title=f"Fiche {number}", tags=f"Thème {number % 3}, Commun")
     client.force_login(action_world.users["member_a"])
     client.get(LIST)  # warm the session and the organisation cache
-    # session, user, roles, circle roles, notification badge, count, rows, tags of rows,
-    # popular tags, my circles.
-    with django_assert_num_queries(11):
+    # session, user, staff roles, circle roles, "any exact match?", capped count, rows,
+    # tags of the rows, my circles, notification badge (popular tags are cached).
+    with django_assert_num_queries(10):
         response = client.get(LIST, {"q": "fiche"})
     assert len(response.context["page"].object_list) == rows
 
@@ -157,3 +157,13 @@ def test_broad_search_count_is_capped(client, action_world, monkeypatch):
     assert "Plus de 1 000 fiches" in response.content.decode()
     assert titles(response) == ["Fiche 3", "Fiche 2"]
     assert "Page suivante" in response.content.decode()
+
+
+def test_tag_filter_offers_only_network_tags(client, library, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_sheet(library, author="admin", circle="secret", tags="Nom de code")
+    client.force_login(library.users["admin"])
+    tags = [t.name for t in client.get(LIST).context["tags"]]
+    assert "Accueil" in tags
+    assert "Nom de code" not in tags
+    assert "Maraude" in tags  # also on a network sheet
