@@ -24,6 +24,8 @@ from .models import Action
 from .views import _circle_page_context, signed_in
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# A cell lists this many actions, then "and N more" links to that day's list.
+DAY_LIMIT = 4
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Day:
     in_month: bool
     is_today: bool
     actions: list[Action] = field(default_factory=list)
+    more: int = 0
 
 
 def _month_from(request: HttpRequest) -> date:
@@ -67,7 +70,11 @@ def month_grid(user: Any, first: date, circle: Circle | None = None) -> list[lis
         day = max(timezone.localdate(action.starts_at), start)
         last = min(timezone.localdate(action.ends_at), end - timedelta(days=1))
         while day <= last:
-            days[day].actions.append(action)
+            cell = days[day]
+            if len(cell.actions) < DAY_LIMIT:
+                cell.actions.append(action)
+            else:
+                cell.more += 1
             day += timedelta(days=1)
     return [[days[d] for d in week] for week in weeks]
 

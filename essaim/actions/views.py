@@ -7,6 +7,7 @@ may not see answers 404 exactly like an address that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -128,6 +129,13 @@ def can_see_internals(user: Any, action: Action) -> bool:
 # --- Lists ------------------------------------------------------------------------------
 
 
+def _day_from(request: HttpRequest) -> date | None:
+    try:
+        return date.fromisoformat(request.GET.get("jour", ""))
+    except ValueError:
+        return None
+
+
 def _list_context(request: HttpRequest, circle: Circle | None) -> dict[str, Any]:
     form = ActionFilterForm(request.GET)
     filters = form.filters()
@@ -135,6 +143,13 @@ def _list_context(request: HttpRequest, circle: Circle | None) -> dict[str, Any]
     period = "past" if request.GET.get("periode") == "passees" else "upcoming"
     now = timezone.now()
     params = {k: v for k, v in filters.items() if v}
+    day = _day_from(request)
+    if day is not None:
+        # "And N more" in a calendar cell: every action of that day, past or to come.
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        actions = actions.filter(starts_at__lt=start + timedelta(days=1), ends_at__gte=start)
+        params["jour"] = day.isoformat()
+        now = start
     context: dict[str, Any] = {
         "form": form,
         "circle": circle,

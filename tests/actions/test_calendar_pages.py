@@ -120,3 +120,29 @@ def test_calendar_queries_constant_in_rows(
     with django_assert_num_queries(6):
         page = client.get(url, {"mois": "2030-06"}).content.decode()
     assert page.count("Action ") >= rows
+
+
+def test_a_busy_day_lists_a_few_actions_and_links_to_all_of_them(
+    client, action_world: ActionWorld
+) -> None:
+    from essaim.actions.calendar import DAY_LIMIT
+
+    titles = [f"Collecte {n}" for n in range(DAY_LIMIT + 3)]
+    for number, title in enumerate(titles):
+        make_action(
+            action_world,
+            title=title,
+            starts_at=_at(2030, 5, 14, 8 + number),
+            ends_at=_at(2030, 5, 14, 9 + number),
+            visibility=ActionVisibility.MEMBERS,
+        )
+    client.force_login(action_world.users["member_b"])
+    page = client.get(reverse("actions:calendar"), {"mois": "2030-05"}).content.decode()
+    shown = [title for title in titles if f"{title}</a>" in page]
+    assert shown == titles[:DAY_LIMIT]
+    assert "et 3 autres actions" in page
+    day_list = client.get(reverse("actions:list"), {"jour": "2030-05-14"}).content.decode()
+    assert all(title in day_list for title in titles)
+    assert "Action du réseau" not in day_list  # another day
+    # A bad day is ignored rather than refused.
+    assert client.get(reverse("actions:list"), {"jour": "14/05"}).status_code == 200
