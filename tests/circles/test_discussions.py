@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from essaim.circles import discussions
+from essaim.circles.discussion_views import MESSAGES_PER_PAGE
 from essaim.circles.models import (
     Attachment,
     Membership,
@@ -215,9 +216,15 @@ def test_thread_page_is_paginated(client, world):
         )
     _as(client, world, "member")
     first = client.get(_thread_url(world))
-    assert len(first.context["page_messages"]) == 30
+    assert len(first.context["page_messages"]) == MESSAGES_PER_PAGE == 20
     last = client.get(_thread_url(world), {"page": "last"})
     assert last.context["page_messages"][-1].body == "m34"
+    # Each message's action links point at that message.
+    message = last.context["page_messages"][-1]
+    body = last.content.decode()
+    for name in ("circles:message_react", "circles:message_report"):
+        url = reverse(name, kwargs={"slug": world.circle.slug, "message_id": message.pk})
+        assert f'action="{url}"' in body or f'href="{url}"' in body
 
 
 # --- posting -----------------------------------------------------------------------
