@@ -195,7 +195,9 @@ def _render_thread(
             and message.author_id != getattr(access.person, "pk", None)
         )
     if access.person is not None and request.method == "GET":
-        services.thread_mark_read(person=access.person, thread=thread)
+        services.thread_mark_read(
+            person=access.person, thread=thread, already_read_at=previous_read
+        )
     if reply_form is None and access.can_write and not thread.locked:
         reply_form = ReplyForm()
     return render(

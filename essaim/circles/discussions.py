@@ -517,8 +517,13 @@ def thread_set_locked(*, actor: Any, thread: Thread, locked: bool) -> Thread:
     return thread
 
 
-def thread_mark_read(*, person: Person, thread: Thread) -> None:
+def thread_mark_read(
+    *, person: Person, thread: Thread, already_read_at: datetime | None = None
+) -> None:
     """Remember that the person has read the thread up to now."""
+    if already_read_at is not None and already_read_at >= thread.last_activity_at:
+        # Nothing new since the last visit: reading a thread again writes nothing.
+        return
     ThreadRead.objects.update_or_create(
         thread=thread, person=person, defaults={"last_read_at": timezone.now()}
     )

@@ -568,3 +568,23 @@ def test_objects_of_another_circle_are_not_reachable_through_ones_own_circle(cli
     )
     assert response.status_code == 404
     assert Message.objects.count() == count
+
+
+def test_reading_again_writes_nothing_until_something_new(client, world):
+    _as(client, world, "member")
+    client.get(_thread_url(world))
+    read = ThreadRead.objects.get(thread=world.thread, person=world.person("member"))
+    first = read.last_read_at
+    with CaptureQueriesContext(connection) as queries:
+        client.get(_thread_url(world))
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    read.refresh_from_db()
+    assert read.last_read_at == first
+    posted = discussions.message_post(
+        actor=world.users["coordinator"], thread=world.thread, body="Du nouveau"
+    )
+    page = client.get(_thread_url(world), {"page": "last"})
+    new = [m for m in page.context["page_messages"] if m.is_new]
+    assert [m.pk for m in new] == [posted.message.pk]
+    read.refresh_from_db()
+    assert read.last_read_at > first
