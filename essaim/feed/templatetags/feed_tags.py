@@ -8,11 +8,20 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from essaim.feed import selectors
-from essaim.feed.models import Activity
+from essaim.feed.models import Activity, Verb
 
 register = template.Library()
 
 HOME_FEED_SIZE = 5
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    """The words for an activity's verb (get_verb_display translated every choice each call)."""
+    try:
+        return str(Verb(verb).label)
+    except ValueError:
+        return verb
 
 
 @register.filter
