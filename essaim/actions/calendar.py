@@ -20,7 +20,7 @@ from essaim.circles.models import Circle
 from essaim.circles.policies import get_circle_for_user
 
 from . import selectors
-from .models import Action
+from .selectors import CalendarEntry
 from .views import _circle_page_context, signed_in
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -33,7 +33,7 @@ class Day:
     day: date
     in_month: bool
     is_today: bool
-    actions: list[Action] = field(default_factory=list)
+    actions: list[CalendarEntry] = field(default_factory=list)
     more: int = 0
 
 
@@ -65,10 +65,11 @@ def month_grid(user: Any, first: date, circle: Circle | None = None) -> list[lis
     start, end = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
     actions = selectors.actions_in_range(user, start=_aware(start), end=_aware(end), circle=circle)
     today = timezone.localdate()
+    zone = timezone.get_current_timezone()
     days = {d: Day(d, d.month == first.month, d == today) for week in weeks for d in week}
     for action in actions:
-        day = max(timezone.localdate(action.starts_at), start)
-        last = min(timezone.localdate(action.ends_at), end - timedelta(days=1))
+        day = max(action.starts_at.astimezone(zone).date(), start)
+        last = min(action.ends_at.astimezone(zone).date(), end - timedelta(days=1))
         while day <= last:
             cell = days[day]
             if len(cell.actions) < DAY_LIMIT:
