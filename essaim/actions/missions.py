@@ -185,6 +185,13 @@ def mission_signup(*, actor: Any, mission: Mission) -> MissionSignup:
     if not policies.can_see_action(actor, action):
         raise PermissionDenied
     _check_announced(action)
+    if locked.starts_at <= timezone.now():
+        raise ValidationError(
+            _(
+                "Cette mission a déjà commencé : les inscriptions sont closes. "
+                "Pour aider quand même, contactez les coordinateurs de l'action."
+            )
+        )
     signup = MissionSignup.objects.filter(mission=locked, person=person).first()
     if signup is not None and signup.status != SignupStatus.WITHDRAWN:
         raise ValidationError(_("Vous êtes déjà inscrit à cette mission."))
@@ -358,6 +365,10 @@ def _check_open(action: Action) -> None:
     _check_announced(action)
     if not action.registrations_open:
         raise ValidationError(_("Les inscriptions à cette action sont fermées."))
+    if action.starts_at <= timezone.now():
+        raise ValidationError(
+            _("Cette action a déjà commencé : les inscriptions sont closes, venez sur place.")
+        )
 
 
 @transaction.atomic

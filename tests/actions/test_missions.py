@@ -231,11 +231,35 @@ def test_my_missions_lists_upcoming_confirmed_and_waiting(client, action_world):
         ends_at=timezone.now() - timedelta(days=2, hours=-1),
     )
     missions.mission_signup(actor=user, mission=upcoming)
-    missions.mission_signup(actor=user, mission=past)
+    # Signed up while it was still to come (sign-ups close when a mission starts).
+    MissionSignup.objects.create(
+        mission=past, person=action_world.person("member_a"), status=SignupStatus.CONFIRMED
+    )
     client.force_login(user)
     html = client.get(reverse("actions:my_missions")).content.decode()
     assert "Accueil à venir" in html
     assert "Mission passée" not in html
+
+
+def test_no_sign_up_once_the_mission_or_the_action_has_started(action_world):
+    user = action_world.users["member_a"]
+    started = make_mission(
+        action_world,
+        role="Déjà commencée",
+        starts_at=timezone.now() - timedelta(minutes=5),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    with pytest.raises(ValidationError, match="déjà commencé"):
+        missions.mission_signup(actor=user, mission=started)
+    assert not MissionSignup.objects.filter(mission=started).exists()
+    started.refresh_from_db()
+    assert started.confirmed_count == 0
+    action = make_action(action_world, title="En cours", days=0)
+    action.starts_at = timezone.now() - timedelta(minutes=1)
+    action.save()
+    with pytest.raises(ValidationError, match="déjà commencé"):
+        missions.registration_create(actor=user, action=action)
+    assert not action.registrations.exists()
 
 
 def _fill(world, count):

@@ -199,7 +199,15 @@ class Command(BaseCommand):
     def _setup_actions(self) -> bool:
         """Give the demo circle an action in preparation and one evaluated, and a practice sheet."""
         from essaim.actions import evaluation, missions, services
-        from essaim.actions.models import Action, ActionStatus, ActionVisibility, Metric
+        from essaim.actions.models import (
+            Action,
+            ActionStatus,
+            ActionVisibility,
+            Metric,
+            Mission,
+            MissionSignup,
+            SignupStatus,
+        )
         from essaim.practices.services import practice_create, practice_publish
 
         circle = Circle.objects.filter(slug=DEMO_CIRCLE_SLUG).first()
@@ -304,7 +312,11 @@ class Command(BaseCommand):
                     "capacity": 4,
                 },
             )
-            signup = missions.mission_signup(actor=member, mission=stand)
+            # History: she signed up before the market (sign-ups close once a mission starts).
+            signup = MissionSignup.objects.create(
+                mission=stand, person=member_person, status=SignupStatus.CONFIRMED
+            )
+            Mission.objects.filter(pk=stand.pk).update(confirmed_count=1)
             for step in (ActionStatus.RUNNING, ActionStatus.DONE):
                 market = services.action_transition(actor=coordinator, action=market, target=step)
             missions.signup_check_in(actor=coordinator, signup=signup, attended=True)
