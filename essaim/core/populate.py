@@ -619,10 +619,13 @@ def populate_actions(ctx: Context) -> None:
         ActionStatus,
         ActionTransition,
         ActionVisibility,
+        Debrief,
         Metric,
         Mission,
         MissionSignup,
         Objective,
+        Registration,
+        RegistrationStatus,
         SignupStatus,
     )
     from essaim.circles.models import Membership
@@ -632,7 +635,7 @@ def populate_actions(ctx: Context) -> None:
         PracticeTag,
         PracticeVisibility,
     )
-    from essaim.practices.services import render_body, search_text_for
+    from essaim.practices.services import render_body, search_text_for, search_vectors_write
 
     rng = ctx.rng
     members: dict[int, list[int]] = {}
@@ -728,6 +731,37 @@ def populate_actions(ctx: Context) -> None:
         ]
     MissionSignup.objects.bulk_create(signups, batch_size=ctx.batch_size)
     Mission.objects.bulk_update(missions, ["confirmed_count"], batch_size=ctx.batch_size)
+    # Participants (a few circle members per action) and, for past actions, a debrief.
+    registrations: list[Registration] = []
+    debriefs: list[Debrief] = []
+    for action in created:
+        people = members[action.circle_id]
+        chosen = rng.sample(people, min(len(people), rng.randrange(0, 6)))
+        past = action.status == ActionStatus.EVALUATED
+        registrations += [
+            Registration(
+                action=action,
+                person_id=person_id,
+                status=RegistrationStatus.CONFIRMED,
+                confirmed_at=action.starts_at - timedelta(days=3),
+                attended=True if past else None,
+            )
+            for person_id in chosen
+        ]
+        action.registered_count = len(chosen)
+        if past:
+            debriefs.append(
+                Debrief(
+                    action=action,
+                    what_worked="Un bon emplacement, beaucoup de passage.",
+                    to_improve="Prévenir les bénévoles plus tôt.",
+                    notes="Merci à toutes et à tous.",
+                    notes_html="<p>Merci à toutes et à tous.</p>",
+                )
+            )
+    Registration.objects.bulk_create(registrations, batch_size=ctx.batch_size)
+    Action.objects.bulk_update(created, ["registered_count"], batch_size=ctx.batch_size)
+    Debrief.objects.bulk_create(debriefs, batch_size=ctx.batch_size)
     sheets = []
     sheet_tags: list[list[str]] = []
     taken_sheets = set(PracticeSheet.objects.values_list("slug", flat=True))
@@ -758,6 +792,12 @@ def populate_actions(ctx: Context) -> None:
             )
         )
     PracticeSheet.objects.bulk_create(sheets, batch_size=ctx.batch_size)
+    search_vectors_write(
+        rows=[
+            (s.pk, s.title, s.summary, group, s.body)
+            for s, group in zip(sheets, sheet_tags, strict=True)
+        ]
+    )
     names = {name for group in sheet_tags for name in group}
     PracticeTag.objects.bulk_create([PracticeTag(name=n) for n in names], ignore_conflicts=True)
     tag_ids = dict(PracticeTag.objects.filter(name__in=names).values_list("name", "id"))
@@ -772,11 +812,14 @@ def populate_actions(ctx: Context) -> None:
     ctx.log(f"  {len(created)} actions, {len(missions)} missions, {len(sheets)} fiches pratiques")
     ctx.counts["actions"] = len(created)
     ctx.counts["missions"] = len(missions)
+    ctx.counts["registrations"] = len(registrations)
+    ctx.counts["debriefs"] = len(debriefs)
     ctx.counts["practice_sheets"] = len(sheets)
     ctx.tables |= {
         Action._meta.db_table,
         Mission._meta.db_table,
         MissionSignup._meta.db_table,
+        Registration._meta.db_table,
         PracticeSheet._meta.db_table,
     }
 

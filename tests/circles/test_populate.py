@@ -108,6 +108,12 @@ def test_populate_adds_actions_missions_and_practice_sheets():
     ).exists()
     past = MissionSignup.objects.filter(mission__action__status=ActionStatus.EVALUATED)
     assert past.aggregate(m=Sum("minutes"))["m"] == 120 * past.count()
+    for action in Action.objects.annotate(n=Count("registrations")):
+        assert action.registered_count == action.n
+    evaluated = Action.objects.filter(status=ActionStatus.EVALUATED)
+    assert evaluated.exists()
+    assert evaluated.filter(debrief__isnull=False).count() == evaluated.count()
+    assert not Action.objects.filter(status=ActionStatus.PREPARING, debrief__isnull=False).exists()
     sheets = PracticeSheet.objects.prefetch_related("tags")
     per_sheet = populate.CIRCLES_PER_SHEET
     assert sheets.count() == -(-with_members.count() // per_sheet)  # one per 20, rounded up
