@@ -33,14 +33,20 @@ class LibrarySearchForm(forms.Form):
     tri = forms.ChoiceField(
         label=_("Trier par"),
         required=False,
-        choices=[("recent", _("Les plus récentes")), ("useful", _("Les plus utiles"))],
+        choices=[
+            ("relevance", _("Pertinence")),
+            ("recent", _("Les plus récentes")),
+            ("useful", _("Les plus utiles")),
+        ],
     )
 
     def query(self) -> str:
         return self.cleaned_data.get("q", "") if self.is_valid() else ""
 
     def sort(self) -> str:
-        return (self.cleaned_data.get("tri") or "recent") if self.is_valid() else "recent"
+        """The chosen order; by default, relevance when words are typed, else the newest."""
+        default = "relevance" if self.query().strip() else "recent"
+        return (self.cleaned_data.get("tri") or default) if self.is_valid() else default
 
 
 class ActionChoiceField(forms.ModelMultipleChoiceField):

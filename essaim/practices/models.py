@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,9 @@ class PracticeSheet(TimeStampedModel):
     revision_count = models.PositiveIntegerField(default=0, editable=False)
     # Accent-folded title, summary and tags for the library's search.
     search_text = models.CharField(max_length=700, blank=True, editable=False)
+    # PostgreSQL only: the folded title (weight A), summary and tags (B) and body (C) as a
+    # French full-text vector, written by services.search_vectors_write (GIN-indexed).
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("fiche pratique")

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,7 +50,9 @@ VOCABULARY_SECONDS = 600
 TAGS_CACHE_KEY = "practices:popular-tags"
 TAGS_SECONDS = 600
 VOCABULARY_MAX = 200_000
-SORTS = ("recent", "useful")
+SORTS = ("relevance", "recent", "useful")
+# Full-text rank weights for D, C, B, A: title (A) far above summary and tags (B), then body (C).
+RANK_WEIGHTS = [0.05, 0.2, 0.4, 1.0]
 VOCABULARY_ROWS = 20_000
 
 
@@ -115,6 +131,46 @@ def close_words(words: list[str]) -> list[str]:
     return close
 
 
+def _matching(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[PracticeSheet]:
+    """The sheets holding every word: in the folded title, summary and tags (any database),
+    or, on PostgreSQL, anywhere in the French full-text vector (body included, stems matched)."""
+    folded = sheets
+    for word in words:
+        folded = folded.filter(search_text__contains=word)
+    if connection.vendor != "postgresql":
+        return folded
+    terms = [re.sub(r"\W", "", word) for word in words]
+    raw = " & ".join(f"{term}:*" for term in terms if term)
+    if not raw:
+        return folded
+    query = SearchQuery(raw, config="french", search_type="raw")
+    return sheets.filter(Q(search_vector=query) | Q(pk__in=folded.values("pk"))).annotate(
+        rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=False)
+    )
+
+
+def _ranked(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[PracticeSheet]:
+    """Order by relevance: full-text rank on PostgreSQL, else a score where a word found in
+    the title weighs more than one in the summary or tags (search_text starts with the title)."""
+    title = Substr("search_text", 1, Length("title"))
+    score: Any = Value(0)
+    for word in words:
+        score = score + Case(
+            When(Q(title_folded__contains=word), then=Value(3)),
+            When(Q(search_text__contains=word), then=Value(2)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    sheets = sheets.annotate(title_folded=title, score=score)
+    if connection.vendor == "postgresql" and "rank" in sheets.query.annotations:
+        # The words in the title first, then the full-text rank (summary, tags, body).
+        total = F("score") + F("rank")
+        return sheets.annotate(relevance=total * Value(1.0, output_field=FloatField())).order_by(
+            "-relevance", "-published_at", "-id"
+        )
+    return sheets.order_by("-score", "-published_at", "-id")
+
+
 def library_search(
     *,
     user: Any,
@@ -124,7 +180,11 @@ def library_search(
     sort: str = "recent",
     drafts: bool = False,
 ) -> LibrarySearch:
-    """Return the sheets the user may read matching a search, ranked, with rows prefetched."""
+    """Return the sheets the user may read matching a search, ranked, with rows prefetched.
+
+    "relevance" orders by how well the sheets match (title first); without words it is "recent".
+    A misspelt word is replaced by the closest word of the library's vocabulary.
+    """
     condition = draft_sheets_filter(user) if drafts else published_sheets_filter(user)
     sheets = PracticeSheet.objects.filter(condition)
     if tag:
@@ -133,29 +193,31 @@ def library_search(
         sheets = sheets.filter(tags=found) if found is not None else sheets.none()
     if circle is not None:
         sheets = sheets.filter(circle=circle)
-    order = ["-useful_count", "-published_at", "-id"] if sort == "useful" else []
     words = search_words(query)
     result = LibrarySearch(sheets=sheets, words=words)
-    exact = sheets
-    for word in words:
-        exact = exact.filter(search_text__contains=word)
-    if not words or exact.exists():
-        result.sheets = exact
-    else:
-        # Nothing has all the words: a misspelt word is replaced by the closest known one.
-        close = close_words(words)
-        if close != words:
-            fuzzy = sheets
-            for word in close:
-                fuzzy = fuzzy.filter(search_text__contains=word)
-            result.sheets = fuzzy
-            result.words = close
-            result.corrected = " ".join(close)
-        else:
+    if words:
+        exact = _matching(sheets, words)
+        if exact.exists():
             result.sheets = exact
-    if not order:
-        order = ["-updated_at", "-id"] if drafts else ["-published_at", "-id"]
-    result.sheets = _with_rows(result.sheets.order_by(*order))
+        else:
+            # Nothing has all the words: a misspelt word is replaced by the closest known one.
+            close = close_words(words)
+            if close != words:
+                result.sheets = _matching(sheets, close)
+                result.words = close
+                result.corrected = " ".join(close)
+            else:
+                result.sheets = exact
+    if sort == "useful":
+        order = ["-useful_count", "-published_at", "-id"]
+    elif drafts:
+        order = ["-updated_at", "-id"]
+    else:
+        order = ["-published_at", "-id"]
+    if sort == "relevance" and result.words:
+        result.sheets = _with_rows(_ranked(result.sheets, result.words))
+    else:
+        result.sheets = _with_rows(result.sheets.order_by(*order))
     return result
 
 

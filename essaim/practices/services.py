@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -75,6 +75,38 @@ def search_text_for(*, title: str, summary: str, tag_names: Iterable[str]) -> st
     """Fold title, summary and tags into the accent-free text the library searches."""
     parts = [title, summary, *tag_names]
     return " ".join(fold(part) for part in parts if part)[:SEARCH_TEXT_MAX]
+
+
+SEARCH_VECTOR_SQL = (
+    "UPDATE practices_practicesheet AS s SET search_vector = "
+    "setweight(to_tsvector('french', v.t), 'A') || setweight(to_tsvector('french', v.s), 'B') "
+    "|| setweight(to_tsvector('french', v.b), 'C') "
+    "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, t, s, b) "
+    "WHERE s.id = v.id"
+)
+
+
+def search_vectors_write(*, rows: Iterable[tuple[int, str, str, Iterable[str], str]]) -> None:
+    """Write the French full-text vectors of sheets given as (id, title, summary, tags, body).
+
+    PostgreSQL only (SQLite ranks without them). The texts are folded first: accents are
+    forgiven without the unaccent extension, and the stemmer still cuts the plurals.
+    """
+    if connection.vendor != "postgresql":
+        return
+    rows = list(rows)
+    for start in range(0, len(rows), 5000):
+        batch = rows[start : start + 5000]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SEARCH_VECTOR_SQL,
+                [
+                    [r[0] for r in batch],
+                    [fold(r[1]) for r in batch],
+                    [" ".join(fold(part) for part in (r[2], *r[3]) if part) for r in batch],
+                    [fold(r[4]) for r in batch],
+                ],
+            )
 
 
 def parse_tag_names(raw: str | Sequence[str]) -> list[str]:
@@ -193,6 +225,7 @@ def practice_create(
     sheet.full_clean(exclude=["slug"])
     sheet.save()
     sheet.tags.set(_tags_for(tag_names))
+    search_vectors_write(rows=[(sheet.pk, sheet.title, sheet.summary, tag_names, sheet.body)])
     if actions:
         sheet.actions.set(actions)
     _add_revision(sheet, author)
@@ -238,6 +271,7 @@ def practice_update(*, actor: Any, sheet: PracticeSheet, data: dict[str, Any]) -
     locked.full_clean(exclude=["slug"])
     locked.save()
     locked.tags.set(_tags_for(tag_names))
+    search_vectors_write(rows=[(locked.pk, locked.title, locked.summary, tag_names, locked.body)])
     locked.actions.set(actions)
     if text_changed:
         _add_revision(locked, _person_of(actor))

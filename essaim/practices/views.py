@@ -90,7 +90,11 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 @login_required
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    form = LibrarySearchForm(request.GET)
+    data = request.GET.copy()
+    if data.get("q", "").strip() and not data.get("tri"):
+        # Words typed and no order chosen: the list (and its select) go by relevance.
+        data["tri"] = "relevance"
+    form = LibrarySearchForm(data)
     query, sort = form.query(), form.sort()
     tag = request.GET.get("theme", "").strip()[:60]
     drafts = request.GET.get("etat") == "brouillons"
@@ -114,7 +118,7 @@ def library(request: HttpRequest) -> HttpResponse:
             ("q", query),
             ("theme", tag),
             ("cercle", circle_slug),
-            ("tri", sort if sort != "recent" else ""),
+            ("tri", sort if sort != ("relevance" if query.strip() else "recent") else ""),
             ("etat", "brouillons" if drafts else ""),
         )
         if v
