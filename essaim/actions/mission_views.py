@@ -65,7 +65,9 @@ def _section(request: HttpRequest, action: Action) -> HttpResponse:
     response = render(
         request,
         "actions/missions/_section.html",
-        {"action": action, "can_manage": can_manage_action(request.user, action)},
+        # Swapped in by htmx: the page's own messages area is not redrawn, so the
+        # section shows the outcome of the click itself.
+        {"action": action, "can_manage": can_manage_action(request.user, action), "partial": True},
     )
     patch_vary_headers(response, ["HX-Request"])
     return response

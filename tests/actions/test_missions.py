@@ -361,3 +361,19 @@ def test_missions_of_a_closed_action_no_longer_change(client, action_world):
     assert mission.capacity == 3
     page = client.get(reverse("actions:detail", kwargs={"slug": slug})).content.decode()
     assert reverse("actions:mission_create", kwargs={"slug": slug}) not in page
+
+
+def test_a_click_in_the_section_says_what_happened_without_reloading(client, action_world):
+    mission = make_mission(action_world, capacity=2, role="Distribution")
+    action = action_world.actions["circle"]
+    url = reverse("actions:mission_signup", kwargs={"slug": action.slug, "mission_id": mission.pk})
+    client.force_login(action_world.users["member_a"])
+    html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert '<p class="message success">' in html
+    # Refused (already signed up): the reason shows in the swapped section, once.
+    html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count("Vous êtes déjà inscrit à cette mission.") == 1
+    # The full page shows its messages once, at the top, not again in the section.
+    client.post(url)
+    page = client.get(reverse("actions:detail", kwargs={"slug": action.slug})).content.decode()
+    assert page.count("Vous êtes déjà inscrit à cette mission.") == 1
