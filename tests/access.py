@@ -57,3 +57,30 @@ def assert_access(client: Client, route: Route, role: str, login_as: Callable[[s
         assert response.status_code == route.refused, (
             f"{role} should be refused {route} ({url}) but got {response.status_code}"
         )
+
+
+# --- Per-circle-role matrices -------------------------------------------------------------
+# Circles, actions and practice sheets depend on the person's role in a circle, not only on
+# their staff role: their matrices name, for each circle role of a test world, a status code
+# or LOGIN (sent to the login page). Each app builds its world; this one function checks it.
+LOGIN = "login"
+
+
+def assert_circle_access(client: Client, world: Any, route: Any, role: str) -> None:
+    """Request ``route`` as ``role`` of ``world`` and check the status its matrix names."""
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(route.name, kwargs=route.kwargs(world) or None)
+    if route.query:
+        url = f"{url}?{route.query}"
+    data = route.data(world) if route.data else None
+    response = getattr(client, route.method)(url, data=data)
+    wanted = route.expected[role]
+    if wanted == LOGIN:
+        assert response.status_code == 302, f"{role} got {response.status_code} on {route}"
+        assert response["Location"].startswith(reverse("account_login")), response["Location"]
+    else:
+        assert response.status_code == wanted, (
+            f"{role} should get {wanted} on {route} ({url}) but got {response.status_code}"
+        )

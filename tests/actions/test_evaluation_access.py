@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
 
 from essaim.actions.evaluation import survey_code
 from essaim.actions.models import ActionVisibility, DebriefFile
+from tests.access import assert_circle_access
 from tests.actions.conftest import ActionWorld, build_action_world
 from tests.actions.evaluation_helpers import (
     PDF,
@@ -25,7 +25,7 @@ from tests.actions.evaluation_helpers import (
     done_action,
 )
 from tests.circles.conftest import CIRCLE_ROLES
-from tests.circles.test_access import LOGIN, CircleRoute, expect
+from tests.circles.test_access import CircleRoute, expect
 
 pytestmark = pytest.mark.django_db
 
@@ -187,19 +187,4 @@ ROUTES: list[CircleRoute] = [
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 @pytest.mark.parametrize("role", CIRCLE_ROLES)
 def test_access(client, eval_world, route, role):
-    user = eval_world.users[role]
-    if user is not None:
-        client.force_login(user)
-    url = reverse(route.name, kwargs=route.kwargs(eval_world) or None)
-    if route.query:
-        url = f"{url}?{route.query}"
-    data = route.data(eval_world) if route.data else None
-    response = getattr(client, route.method)(url, data=data)
-    wanted = route.expected[role]
-    if wanted == LOGIN:
-        assert response.status_code == 302, f"{role} got {response.status_code} on {route}"
-        assert response["Location"].startswith(reverse("account_login")), response["Location"]
-    else:
-        assert response.status_code == wanted, (
-            f"{role} should get {wanted} on {route} ({url}) but got {response.status_code}"
-        )
+    assert_circle_access(client, eval_world, route, role)

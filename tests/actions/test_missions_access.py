@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from essaim.actions import missions
 from essaim.actions.models import ActionStatus, ActionVisibility
+from tests.access import assert_circle_access
 from tests.actions.conftest import ActionWorld, make_action
 from tests.actions.test_access import (
-    LOGIN,
     ActionRoute,
     action,
     circle_a_managers,
@@ -267,22 +267,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 @pytest.mark.parametrize("role", CIRCLE_ROLES)
 def test_access(client: Any, action_world: ActionWorld, route: ActionRoute, role: str) -> None:
-    user = action_world.users[role]
-    if user is not None:
-        client.force_login(user)
-    url = reverse(route.name, kwargs=route.kwargs(action_world) or None)
-    if route.query:
-        url = f"{url}?{route.query}"
-    data = route.data(action_world) if route.data else None
-    response = getattr(client, route.method)(url, data=data)
-    wanted = route.expected[role]
-    if wanted == LOGIN:
-        assert response.status_code == 302, f"{role} got {response.status_code} on {route}"
-        assert response["Location"].startswith(reverse("account_login")), response["Location"]
-    else:
-        assert response.status_code == wanted, (
-            f"{role} should get {wanted} on {route} ({url}) but got {response.status_code}"
-        )
+    assert_circle_access(client, action_world, route, role)
 
 
 def test_secret_action_checkin_looks_missing(client: Any, action_world: ActionWorld) -> None:

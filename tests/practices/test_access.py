@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from tests.access import assert_circle_access
 from tests.circles.conftest import CIRCLE_ROLES
 from tests.practices.conftest import PracticeWorld
 
@@ -232,22 +233,7 @@ ROUTES: list[SheetRoute] = [
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_access(client, practice_world, route, role):
     world = practice_world
-    user = world.users[role]
-    if user is not None:
-        client.force_login(user)
-    url = reverse(route.name, kwargs=route.kwargs(world) or None)
-    if route.query:
-        url = f"{url}?{route.query}"
-    data = route.data(world) if route.data else None
-    response = getattr(client, route.method)(url, data=data)
-    wanted = route.expected[role]
-    if wanted == LOGIN:
-        assert response.status_code == 302, f"{role} got {response.status_code} on {route}"
-        assert response["Location"].startswith(reverse("account_login")), response["Location"]
-    else:
-        assert response.status_code == wanted, (
-            f"{role} should get {wanted} on {route} ({url}) but got {response.status_code}"
-        )
+    assert_circle_access(client, world, route, role)
 
 
 def test_secret_sheet_404_looks_like_a_missing_sheet(client, practice_world):
