@@ -132,18 +132,21 @@ def close_words(words: list[str]) -> list[str]:
     return close
 
 
-def _matching(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[PracticeSheet]:
+def _matching(
+    sheets: QuerySet[PracticeSheet], words: list[str]
+) -> tuple[QuerySet[PracticeSheet], bool | None]:
     """The sheets holding every word: in the folded title, summary and tags (any database),
-    or, on PostgreSQL, anywhere in the French full-text vector (body included, stems matched)."""
+    or, on PostgreSQL, anywhere in the French full-text vector (body included, stems matched).
+    Also whether any matched, when already known (PostgreSQL), else None."""
     folded = sheets
     for word in words:
         folded = folded.filter(search_text__contains=word)
     if connection.vendor != "postgresql":
-        return folded
+        return folded, None
     terms = [re.sub(r"\W", "", word) for word in words]
     raw = " & ".join(f"{term}:*" for term in terms if term)
     if not raw:
-        return folded
+        return folded, None
     query = SearchQuery(raw, config="french", search_type="raw")
     all_words = Q()
     for word in words:
@@ -154,9 +157,10 @@ def _matching(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[Pra
     # weight-A query, was dropped: the planner cannot estimate weights and scanned the table.)
     matching = sheets.filter(Q(search_vector=query) | all_words).order_by()
     ids = list(matching.values_list("pk", flat=True)[:RANK_CANDIDATES])
-    return PracticeSheet.objects.filter(pk__in=ids).annotate(
+    ranked = PracticeSheet.objects.filter(pk__in=ids).annotate(
         rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS)
     )
+    return ranked, bool(ids)
 
 
 def _ranked(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[PracticeSheet]:
@@ -206,14 +210,14 @@ def library_search(
     words = search_words(query)
     result = LibrarySearch(sheets=sheets, words=words)
     if words:
-        exact = _matching(sheets, words)
-        if exact.exists():
+        exact, known = _matching(sheets, words)
+        if known if known is not None else exact.exists():
             result.sheets = exact
         else:
             # Nothing has all the words: a misspelt word is replaced by the closest known one.
             close = close_words(words)
             if close != words:
-                result.sheets = _matching(sheets, close)
+                result.sheets = _matching(sheets, close)[0]
                 result.words = close
                 result.corrected = " ".join(close)
             else:
