@@ -157,7 +157,8 @@ def _matching(
     # weight-A query, was dropped: the planner cannot estimate weights and scanned the table.)
     matching = sheets.filter(Q(search_vector=query) | all_words).order_by()
     ids = list(matching.values_list("pk", flat=True)[:RANK_CANDIDATES])
-    ranked = PracticeSheet.objects.filter(pk__in=ids).annotate(
+    # alias(), not annotate(): the paginator's count then computes no rank.
+    ranked = PracticeSheet.objects.filter(pk__in=ids).alias(
         rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS)
     )
     return ranked, bool(ids)
@@ -175,11 +176,11 @@ def _ranked(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[Pract
             default=Value(0),
             output_field=IntegerField(),
         )
-    sheets = sheets.annotate(title_folded=title, score=score)
+    sheets = sheets.alias(title_folded=title, score=score)
     if connection.vendor == "postgresql" and "rank" in sheets.query.annotations:
         # The words in the title first, then the full-text rank (summary, tags, body).
         total = F("score") + F("rank")
-        return sheets.annotate(relevance=total * Value(1.0, output_field=FloatField())).order_by(
+        return sheets.alias(relevance=total * Value(1.0, output_field=FloatField())).order_by(
             "-relevance", "-published_at", "-id"
         )
     return sheets.order_by("-score", "-published_at", "-id")
