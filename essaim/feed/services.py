@@ -56,20 +56,14 @@ def notifications_create(
     circle: Circle | None = None,
 ) -> list[Notification]:
     """Create one in-app notification per recipient, in one query."""
-    rows = [
-        Notification(
-            recipient=person,
-            kind=kind,
-            summary=summary[:300],
-            url=url[:300],
-            activity=activity,
-            circle=circle,
-        )
-        for person in {p.pk: p for p in recipients}.values()
-    ]
-    created = Notification.objects.bulk_create(rows, batch_size=1000)
-    _email_immediately(created, kind)
-    return created
+    return notifications_create_for_ids(
+        recipient_ids=[person.pk for person in recipients],
+        kind=kind,
+        summary=summary,
+        url=url,
+        activity=activity,
+        circle=circle,
+    )
 
 
 def notifications_create_for_ids(
