@@ -276,7 +276,7 @@ class Command(BaseCommand):
                 action=fete,
                 data={
                     "role": _("Buvette"),
-                    "skills": _("permis d'exploitation appréciée"),
+                    "skills": _("permis d'exploitation apprécié"),
                     "starts_at": fete_start,
                     "ends_at": fete_start + timedelta(hours=6),
                     "capacity": 2,
