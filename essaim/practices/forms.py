@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from essaim.actions.models import Action
+from essaim.actions.selectors import visible_actions_q
 from essaim.circles.models import Circle
 
 from .models import PracticeSheet, PracticeVisibility
@@ -111,6 +112,7 @@ class SheetForm(forms.Form):
         *args: Any,
         circles: list[Circle],
         sheet: PracticeSheet | None = None,
+        user: Any = None,
         **kwargs: Any,
     ) -> None:
         if sheet is not None and "initial" not in kwargs:
@@ -135,9 +137,13 @@ class SheetForm(forms.Form):
         # Recent actions only (and those already linked): a big circle has years of them.
         linked = list(sheet.actions.values_list("pk", flat=True)) if sheet is not None else []
         since = timezone.now() - timedelta(days=ACTION_CHOICE_DAYS)
+        choices = Action.objects.filter(circle_id__in=ids)
+        # Only actions the writer may see: a member must not read the titles of drafts.
+        rule = visible_actions_q(user)
+        if rule is not None:
+            choices = choices.filter(rule | Q(pk__in=linked))
         actions.queryset = (
-            Action.objects.filter(circle_id__in=ids)
-            .filter(Q(starts_at__gte=since) | Q(pk__in=linked))
+            choices.filter(Q(starts_at__gte=since) | Q(pk__in=linked))
             .select_related("circle")
             .order_by("-starts_at")
         )

@@ -187,7 +187,7 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("cercle", "")
     if wanted and any(c.slug == wanted for c in circles):
         initial["circle"] = wanted
-    form = SheetForm(request.POST or None, circles=circles, initial=initial)
+    form = SheetForm(request.POST or None, circles=circles, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -216,7 +216,9 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
     sheet = get_editable_sheet(request.user, slug)
-    form = SheetForm(request.POST or None, circles=my_circles(request.user), sheet=sheet)
+    form = SheetForm(
+        request.POST or None, circles=my_circles(request.user), sheet=sheet, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["actions"] = list(data.get("actions") or [])

@@ -221,3 +221,29 @@ def test_audit_log_names_practice_moderation(client, practice_world):
     client.post(url("publish", w.sheets["draft"]))
     page = client.get(reverse("core:audit")).content.decode()
     assert "Fiche pratique publiée" in page
+
+
+def test_linked_actions_offered_are_only_those_the_writer_may_see(client, action_world):
+    draft = action_world.actions["draft"]  # circle A, a draft: its coordinators only
+    client.force_login(action_world.users["member_a"])
+    form = client.get(reverse("practices:create")).context["form"]
+    offered = set(form.fields["actions"].queryset)
+    assert action_world.actions["circle"] in offered
+    assert draft not in offered
+    # Posting a hidden action by its id is refused like any unknown choice.
+    response = client.post(
+        reverse("practices:create"),
+        {
+            "title": "Fiche",
+            "circle": action_world.circles["a"].slug,
+            "visibility": "circle",
+            "actions": [draft.pk],
+        },
+    )
+    assert response.status_code == 400 and not PracticeSheet.objects.exists()
+    assert (
+        "choix valide" in response.content.decode() or "valid choice" in response.content.decode()
+    )
+    client.force_login(action_world.users["coordinator_a"])
+    form = client.get(reverse("practices:create")).context["form"]
+    assert draft in set(form.fields["actions"].queryset)
