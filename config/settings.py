@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +63,15 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ESSAIM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ESSAIM_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("ESSAIM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Essaim may live under a path prefix of the institutional site
+# (ESSAIM_SITE_URL=https://asso.fr/participer): Django then puts the prefix in every URL
+# it makes, and absolute links add only the scheme and host (SITE_ORIGIN).
+_site = urlsplit(SITE_URL)
+SITE_ORIGIN = f"{_site.scheme}://{_site.netloc}"
+SITE_PATH_PREFIX = _site.path.rstrip("/")
+if SITE_PATH_PREFIX:
+    FORCE_SCRIPT_NAME = SITE_PATH_PREFIX
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = SITE_PATH_PREFIX + "/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +94,7 @@ INSTALLED_APPS = [
     "essaim.feed",
     "essaim.actions",
     "essaim.practices",
+    "essaim.blog",
 ]
 
 MIDDLEWARE = [
@@ -189,11 +200,11 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and media files -----------------------------------------------------------
-STATIC_URL = "/static/"
+STATIC_URL = f"{SITE_PATH_PREFIX}/static/"
 STATIC_ROOT = Path(env("ESSAIM_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+MEDIA_URL = f"{SITE_PATH_PREFIX}/media/"
 MEDIA_ROOT = Path(env("ESSAIM_MEDIA_ROOT", str(VAR_DIR / "media")))
 PRIVATE_ROOT = Path(env("ESSAIM_PRIVATE_ROOT", str(VAR_DIR / "private")))
 STORAGES = {

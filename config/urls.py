@@ -10,6 +10,10 @@ from essaim.core import views as core_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("essaim.core.urls")),
+    path("", include("essaim.blog.seo_urls")),
+    # The public site: French at the root, English under /en/ (see essaim/blog/public.py).
+    path("", include("essaim.blog.public_urls", namespace="blog")),
+    path("en/", include("essaim.blog.public_urls", namespace="blog_en")),
     path("compte/", include("essaim.accounts.urls")),
     path("compte/", include("allauth.urls")),
     path("personnes/", include("essaim.people.urls")),
@@ -18,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("actions/", include("essaim.actions.urls")),
     path("agir/", include("essaim.actions.public_urls")),
     path("pratiques/", include("essaim.practices.urls")),
+    path("redaction/", include("essaim.blog.writing_urls")),
+    path("redaction/", include("essaim.blog.site_admin_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

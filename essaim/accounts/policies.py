@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organisation.edit": frozenset({ADMIN}),
     "roles.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
+    # The public site: articles, stories and their consents, fixed pages.
+    "blog.write": frozenset({ADMIN, COMMUNICATION}),
 }
 
 User = Any  # an authenticated User or AnonymousUser
@@ -114,6 +116,8 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
     items.append(NavItem(str(_("Cercles")), reverse("circles:list"), "circles"))
     items.append(NavItem(str(_("Actions")), reverse("actions:list"), "actions"))
     items.append(NavItem(str(_("Pratiques")), reverse("practices:list"), "practices"))
+    if can(user, "blog.write"):
+        items.append(NavItem(str(_("Rédaction")), reverse("writing:dashboard"), "writing"))
     if can(user, "people.view"):
         items.append(NavItem(str(_("Personnes")), reverse("people:directory"), "people"))
     if can(user, "organisation.edit"):

@@ -304,7 +304,7 @@ def feedback_submit(
 
 
 def _survey_email(*, action: Action, person: Person, org_name: str) -> EmailMultiAlternatives:
-    url = settings.SITE_URL + reverse(
+    url = settings.SITE_ORIGIN + reverse(
         "actions:survey", kwargs={"code": survey_code(action, person.pk)}
     )
     context = {"action": action, "person": person, "url": url, "org_name": org_name}

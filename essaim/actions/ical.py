@@ -57,7 +57,7 @@ def _event(
     location = _location(action)
     if location:
         event.add("location", location)
-    event.add("url", f"{settings.SITE_URL}{action_url(action)}")
+    event.add("url", f"{settings.SITE_ORIGIN}{action_url(action)}")
     if description:
         event.add("description", description)
     if action.status == "cancelled":

@@ -50,7 +50,7 @@ REMINDER_BATCH_SIZE = 200
 
 
 def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_ORIGIN}{path}"
 
 
 def _require_person(actor: Any) -> Person:

@@ -401,7 +401,7 @@ def action_cancel_notify_run(*, action_id: int, batch_size: int = FAN_OUT_BATCH)
     subject = f"[{organisation.display_name}] " + _("Action annulée : %(title)s") % {
         "title": action.title
     }
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    site = settings.SITE_ORIGIN
     body = _(
         "Bonjour,\n\n"
         "L'action « %(title)s » prévue le %(when)s est annulée.\n\n"

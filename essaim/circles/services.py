@@ -102,7 +102,9 @@ def _coordinators(circle: Circle) -> list[Person]:
 
 
 def _absolute(path: str, base_url: str | None = None) -> str:
-    return f"{(base_url or settings.SITE_URL).rstrip('/')}{path}"
+    if base_url:
+        return f"{base_url.rstrip('/')}{path}"
+    return f"{settings.SITE_ORIGIN}{path}"
 
 
 def _send_email(*, to: str, subject: str, body: str) -> None:

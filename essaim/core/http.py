@@ -25,3 +25,14 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 pass
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def absolute_url(path: str) -> str:
+    """Return the full address of a path made by ``reverse`` (which holds any path prefix).
+
+    ``ESSAIM_SITE_URL`` may name a path prefix (``https://asso.fr/participer``): the
+    prefix is already in every reversed path, so only the scheme and host are added.
+    """
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_ORIGIN}{path}"

@@ -114,3 +114,23 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
+
+
+class ContentVersion(models.Model):
+    """A counter per kind of public content, bumped by the services that change it.
+
+    Cached public pages are keyed by the counters they depend on, so a change makes
+    every page that shows it miss the cache at once, in every process, while pages
+    that do not show it stay cached. Kept in the database (not the cache) so that a
+    per-process memory cache can never serve a page older than the data.
+    """
+
+    key = models.CharField(_("clé"), max_length=120, primary_key=True)
+    value = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("version de contenu")
+        verbose_name_plural = _("versions de contenu")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -83,7 +83,7 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
 def absolute(url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
-    return f"{settings.SITE_URL}{url}"
+    return f"{settings.SITE_ORIGIN}{url}"
 
 
 class Item(NamedTuple):
