@@ -53,9 +53,10 @@ pytest:
 browser: install-dev browser-deps
 	$(PY) -m pytest -n 2 -p no:cacheprovider -m browser $(PYTEST_ARGS)
 
-browser-deps: node_modules/axe-core/axe.min.js
+# npm ci installs axe-core (browser tests), vnu-jar (HTML validity test) and lighthouse.
+browser-deps: node_modules/.installed
 
-node_modules/axe-core/axe.min.js: package-lock.json
+node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
