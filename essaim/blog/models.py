@@ -408,6 +408,8 @@ class StoryConsent(TimeStampedModel):
     notes = models.TextField(_("remarques"), blank=True)
     withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
     withdrawn_note = models.CharField(_("motif du retrait"), max_length=300, blank=True)
+    # Day the staff were warned that this consent ends soon (warned once, 14 days before).
+    expiry_warned_on = models.DateField(_("fin prochaine signalée le"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("enregistré par"),

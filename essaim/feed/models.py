@@ -58,6 +58,7 @@ class NotificationKind(models.TextChoices):
     TASK = "task", _("Tâche qui vous est confiée")
     MISSION = "mission", _("Vos missions bénévoles (liste d'attente, changements)")
     PRACTICE = "practice", _("Commentaire sur une fiche pratique que vous suivez")
+    STORY_CONSENT = "story_consent", _("Consentement d'un récit retiré, expiré ou bientôt expiré")
 
 
 class Delivery(models.TextChoices):
@@ -134,4 +135,6 @@ DEFAULT_DELIVERY: dict[str, str] = {
     NotificationKind.TASK: Delivery.IMMEDIATE,
     NotificationKind.MISSION: Delivery.IMMEDIATE,
     NotificationKind.PRACTICE: Delivery.DAILY,
+    # A story taken down (or about to be): the communication staff must know at once.
+    NotificationKind.STORY_CONSENT: Delivery.IMMEDIATE,
 }
