@@ -229,6 +229,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Contact imports accept files up to this size (bytes).
 ESSAIM_IMPORT_MAX_BYTES = int(env("ESSAIM_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Who hosts the site, printed in the legal notice (mentions légales), e.g.
+# "OVH SAS, 2 rue Kellermann, 59100 Roubaix, 1007". Empty: the notice says the
+# association hosts it itself, at its own address.
+ESSAIM_HOSTING_PROVIDER = env("ESSAIM_HOSTING_PROVIDER", "")
 
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env("ESSAIM_REDIS_URL") or env("REDIS_URL")
