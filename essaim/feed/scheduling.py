@@ -87,6 +87,12 @@ def _enqueue_email_retries() -> object:
     return notifications_email_retry.enqueue()
 
 
+def _enqueue_articles_publish_due() -> object:
+    from essaim.blog.tasks import articles_publish_due_task
+
+    return articles_publish_due_task.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
@@ -104,6 +110,10 @@ JOBS: dict[str, Job] = {
     # New threads whose notification task was lost (queue down when posted), hourly.
     "thread_fan_out_catch_up": Job(
         "thread_fan_out_catch_up", time(0, 50), None, _enqueue_thread_fan_out_catch_up, hourly=True
+    ),
+    # Scheduled blog articles whose time has come go online within the minute (issue #6).
+    "articles_publish_due": Job(
+        "articles_publish_due", time(0, 0), None, _enqueue_articles_publish_due, every_minutes=1
     ),
 }
 
