@@ -22,6 +22,12 @@ class Command(BaseCommand):
             help="Number of circles (default: one per 20 contacts, at least one).",
         )
         parser.add_argument(
+            "--articles",
+            type=int,
+            default=30,
+            help="Published blog articles, with 8 categories, 40 tags and a few stories (0: none).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=1, help="Random seed (same seed, same data)."
         )
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per bulk insert.")
@@ -31,10 +37,14 @@ class Command(BaseCommand):
         if persons < 0:
             self.stderr.write("--persons must be zero or more.")
             return
+        if options["articles"] < 0:
+            self.stderr.write("--articles must be zero or more.")
+            return
         started = time.monotonic()
         counts = populate(
             persons=persons,
             circles=options["circles"],
+            articles=options["articles"],
             seed=options["seed"],
             batch_size=max(1, options["batch_size"]),
             log=self.stdout.write,
