@@ -93,6 +93,12 @@ def _enqueue_articles_publish_due() -> object:
     return articles_publish_due_task.enqueue()
 
 
+def _enqueue_story_consents_check() -> object:
+    from essaim.blog.story_tasks import story_consents_check
+
+    return story_consents_check.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
@@ -110,6 +116,11 @@ JOBS: dict[str, Job] = {
     # New threads whose notification task was lost (queue down when posted), hourly.
     "thread_fan_out_catch_up": Job(
         "thread_fan_out_catch_up", time(0, 50), None, _enqueue_thread_fan_out_catch_up, hourly=True
+    ),
+    # Stories whose consent ended are unpublished (public pages already hide them at
+    # midnight by date); consents ending within 14 days are announced once. Hourly, at :05.
+    "story_consents_check": Job(
+        "story_consents_check", time(0, 5), None, _enqueue_story_consents_check, hourly=True
     ),
     # Scheduled blog articles whose time has come go online within the minute (issue #6).
     "articles_publish_due": Job(
