@@ -12,6 +12,7 @@ from tests.accounts.test_pages import ROUTES as ACCOUNT_ROUTES
 from tests.actions.test_access import ROUTES as ACTION_ROUTES
 from tests.actions.test_evaluation_access import ROUTES as EVALUATION_ROUTES
 from tests.actions.test_missions_access import ROUTES as MISSION_ROUTES
+from tests.blog.test_public_access import ROUTES as PUBLIC_BLOG_ROUTES
 from tests.blog.test_story_access import ROUTES as STORY_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
 from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
@@ -34,6 +35,7 @@ MATRICES = (
     EVALUATION_ROUTES,
     PRACTICE_ROUTES,
     STORY_ROUTES,
+    PUBLIC_BLOG_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
