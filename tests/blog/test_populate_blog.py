@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -40,3 +42,14 @@ def test_a_second_run_adds_articles_with_new_slugs() -> None:
 def test_no_articles_no_blog_data() -> None:
     populate(persons=0, articles=0, log=lambda _m: None)
     assert not Article.objects.exists() and not Category.objects.exists()
+
+
+def test_demo_gives_the_public_site_articles_a_cover_and_a_story() -> None:
+    call_command("demo", "--persons", "0", verbosity=0, stdout=io.StringIO())
+    call_command("demo", "--persons", "0", verbosity=0, stdout=io.StringIO())
+    articles = Article.objects.published()
+    assert articles.count() == 4
+    assert articles.values("category").distinct().count() == 2
+    covered = articles.exclude(cover=None).get()
+    assert covered.cover.alt_text and covered.cover.variants
+    assert public_stories("fr").count() == 1

@@ -104,6 +104,91 @@ DEMO_ACCOUNTS = (
 )
 
 
+DEMO_ARTICLES: tuple[dict[str, Any], ...] = (
+    {
+        "title": "Le jardin partagé de la rue des Lilas a fêté ses cinq ans",
+        "summary": "Cinq ans de salades, de tomates et de voisins qui se parlent enfin.",
+        "body": (
+            "Il y a cinq ans, la parcelle n'était qu'une friche. Aujourd'hui, **trente "
+            "familles** y cultivent leurs légumes.\n\n## Ce qui a marché\n\n"
+            "- un arrosage partagé, organisé par un tableau au local ;\n"
+            "- des ateliers le mercredi pour les enfants ;\n"
+            "- une fête chaque juin, ouverte à tout le quartier.\n\n"
+            "## Et maintenant ?\n\nNous cherchons des bénévoles pour ouvrir une seconde "
+            "parcelle au printemps. Passez nous voir le samedi matin !"
+        ),
+        "tags": "jardin partagé, environnement",
+        "life": False,
+        "with_cover": True,
+    },
+    {
+        "title": "Assemblée générale : le bilan de l'année en dix minutes",
+        "summary": "Nos comptes, nos actions et nos projets, résumés pour celles et ceux qui "
+        "n'ont pas pu venir.",
+        "body": (
+            "Merci aux **quatre-vingts adhérents** venus à l'assemblée générale.\n\n"
+            "## Les chiffres\n\n| Action | Personnes aidées |\n|---|---:|\n"
+            "| Distribution du samedi | 1 240 |\n| Soutien scolaire | 64 |\n"
+            "| Maraude du jeudi | 310 |\n\n## Les projets\n\nUne seconde permanence "
+            "d'accès aux droits ouvrira en septembre."
+        ),
+        "tags": "assemblée générale, rapport annuel",
+        "life": True,
+        "with_cover": False,
+    },
+    {
+        "title": "Devenir bénévole : deux heures par mois suffisent",
+        "summary": "Pas besoin d'être disponible tous les jours pour être utile : voici "
+        "comment commencer.",
+        "body": (
+            "Beaucoup pensent qu'il faut beaucoup de temps pour aider. C'est faux.\n\n"
+            "## Comment commencer\n\n1. Venez à une permanence, le mardi soir.\n"
+            "2. Choisissez une mission : accueil, logistique, soutien scolaire.\n"
+            "3. Un bénévole expérimenté vous accompagne les premières fois.\n\n"
+            "> « J'ai commencé par deux heures un samedi, je ne suis jamais reparti. » "
+            "— Karim, bénévole depuis 2019"
+        ),
+        "tags": "bénévolat, accueil",
+        "life": True,
+        "with_cover": False,
+    },
+    {
+        "title": "Maraude du jeudi : l'hiver approche",
+        "summary": "Couvertures, boissons chaudes, écoute : ce dont nous avons besoin pour "
+        "passer l'hiver.",
+        "body": (
+            "Chaque jeudi soir, une équipe de six bénévoles part à la rencontre des "
+            "personnes à la rue du quartier.\n\n## Ce qui nous manque\n\n"
+            "- des **couvertures** et des duvets propres ;\n- des thermos ;\n"
+            "- des bénévoles disponibles un jeudi sur deux, de 19 h à 22 h.\n\n"
+            "Vous pouvez déposer vos dons au local, 12 rue de la Fontaine-au-Roi."
+        ),
+        "tags": "maraude, hiver, solidarité",
+        "life": False,
+        "with_cover": False,
+    },
+)
+
+
+def _demo_cover() -> bytes:
+    """Draw a garden-like picture (sky, rows of plants) as a JPEG, 1600 x 900."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 900), (170, 205, 230))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 420, 1600, 900), fill=(120, 85, 55))
+    for row in range(5):
+        y = 470 + row * 90
+        for x in range(40 + (row % 2) * 40, 1600, 80):
+            draw.ellipse((x - 28, y - 22, x + 28, y + 22), fill=(60 + row * 12, 140, 60))
+    draw.ellipse((1300, 60, 1440, 200), fill=(250, 215, 90))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=82)
+    return buffer.getvalue()
+
+
 class Command(BaseCommand):
     help = "Create (once) the demo association, its accounts and a few hundred contacts."
 
@@ -140,6 +225,8 @@ class Command(BaseCommand):
             created.append(_("un cercle avec une discussion"))
         if self._setup_actions():
             created.append(_("deux actions et une fiche pratique"))
+        if self._setup_blog():
+            created.append(_("quatre articles et un récit sur le site public"))
         if created:
             self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
         else:
@@ -347,6 +434,88 @@ class Command(BaseCommand):
                 actions=[market],
             )
             practice_publish(actor=coordinator, sheet=sheet)
+        return True
+
+    def _setup_blog(self) -> bool:
+        """Give the public site four articles in two categories (one with a cover) and a story."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from essaim.blog import services as blog
+        from essaim.blog.models import Article, ConsentUse, ImageRights, Story
+        from essaim.blog.stories import consent_record, story_create, story_publish
+        from essaim.core.pagecache import bump
+
+        if Article.objects.exists() or Story.objects.exists():
+            return False
+        writer = User.objects.filter(email="communication@demo.essaim.fr").first()
+        with transaction.atomic():
+            life = blog.category_create(
+                actor=writer,
+                name=_("Vie de l'association"),
+                description=_("Nouvelles de l'équipe, assemblées et bilans."),
+            )
+            solidarity = blog.category_create(
+                actor=writer,
+                name=_("Solidarité"),
+                description=_("Distributions, maraudes, jardins partagés."),
+            )
+            cover = blog.image_upload(
+                actor=writer,
+                file=SimpleUploadedFile("jardin.jpg", _demo_cover(), content_type="image/jpeg"),
+                alt_text=_("Des bénévoles plantent des salades dans un jardin partagé"),
+                credit="Les Amis du Quartier",
+            )
+        # Make the responsive variants now: `make run` starts no task worker.
+        blog.image_variants_make(image_id=cover.pk)
+        now = timezone.now()
+        for days, data in enumerate(DEMO_ARTICLES):
+            fields = dict(data)
+            fields["category"] = life if fields.pop("life") else solidarity
+            if fields.pop("with_cover"):
+                fields["cover"] = cover
+            article = blog.article_create(actor=writer, data=fields)
+            article = blog.article_publish(actor=writer, article=article)
+            # Spread the publication dates over the last weeks, as on a real blog.
+            Article.objects.filter(pk=article.pk).update(
+                published_at=now - timedelta(days=7 * (len(DEMO_ARTICLES) - days)),
+                content_updated_at=now - timedelta(days=7 * (len(DEMO_ARTICLES) - days)),
+            )
+        bump("articles")
+        with transaction.atomic():
+            story = story_create(
+                actor=writer,
+                title=_("Amina, de la file d'attente à l'équipe d'accueil"),
+                subject=_("Amina, 34 ans"),
+                summary=_(
+                    "Arrivée seule dans le quartier, Amina coordonne aujourd'hui l'accueil "
+                    "de la distribution du samedi."
+                ),
+                situation=_(
+                    "Amina est arrivée dans le 11e il y a trois ans avec ses deux enfants. "
+                    "Elle ne connaissait personne et n'osait pas demander de l'aide."
+                ),
+                what_happened=_(
+                    "Une voisine l'a emmenée à la distribution du samedi. Elle est revenue "
+                    "la semaine suivante, cette fois pour aider à ranger les cageots."
+                ),
+                what_changed=_(
+                    "Aujourd'hui, Amina accueille les nouvelles familles, traduit en arabe "
+                    "et forme les bénévoles qui arrivent. « Ici, on m'a fait confiance. »"
+                ),
+                call_to_action="volunteer",
+            )
+            consent_record(
+                actor=writer,
+                story=story,
+                featured_name="Amina",
+                given_by="Amina",
+                given_on=timezone.localdate() - timedelta(days=20),
+                uses=[ConsentUse.BLOG, ConsentUse.GIVING],
+                image_rights=ImageRights.NONE,
+                valid_until=timezone.localdate() + timedelta(days=730),
+                notes=_("Consentement signé lors de l'entretien du 3 mars, classé au local."),
+            )
+            story_publish(actor=writer, story=story)
         return True
 
     def _ensure_account(self, account: DemoAccount) -> int:
