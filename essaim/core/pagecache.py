@@ -78,6 +78,31 @@ def page_key(request: HttpRequest, deps: Iterable[str], *, daily: bool = False) 
     return CACHE_PREFIX + digest
 
 
+def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
+    """Tell whether a rendered page holds nothing personal and may be served to anyone."""
+    if response.cookies:
+        return False
+    # A page that asked for a CSRF token carries it in its HTML: never share it.
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    # The page rendered flash messages (kept in the session for an anonymous visitor).
+    messages = getattr(request, "_messages", None)
+    return not (messages is not None and getattr(messages, "used", False))
+
+
+def _timeout_for(response: HttpResponse, timeout: int) -> int:
+    """Seconds to keep a page: ``timeout``, or less if the page expires sooner.
+
+    A view sets ``response.page_cache_until`` (an aware datetime) when its content changes
+    with the clock rather than through a service (an action that ends leaves the home).
+    """
+    until = getattr(response, "page_cache_until", None)
+    if until is None:
+        return timeout
+    remaining = int((until - timezone.now()).total_seconds())
+    return max(0, min(timeout, remaining))
+
+
 def cached_page(
     deps: Callable[..., Iterable[str]],
     *,
@@ -104,14 +129,14 @@ def cached_page(
             if response.status_code in (200, 404) and not response.streaming:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
-                # A page that asked for a CSRF token carries it in its HTML: never share it.
-                if not response.cookies and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+                seconds = _timeout_for(response, timeout)
+                if seconds > 0 and _shareable(request, response):
                     headers = [
                         (name, value)
                         for name, value in response.items()
                         if name.lower() not in ("set-cookie", "vary")
                     ]
-                    cache.set(key, (response.status_code, headers, response.content), timeout)
+                    cache.set(key, (response.status_code, headers, response.content), seconds)
             response["X-Essaim-Cache"] = "miss"
             return response
 

@@ -40,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The public home for visitors (cached), the member home for signed-in people."""
+    if not request.user.is_authenticated:
+        from essaim.blog.site_views import home as public_home
+
+        return public_home(request)
     person = person_for_user(request.user) if request.user.is_authenticated else None  # type: ignore[arg-type]
     user = request.user
     context = {
