@@ -14,6 +14,7 @@ from tests.actions.test_evaluation_access import ROUTES as EVALUATION_ROUTES
 from tests.actions.test_missions_access import ROUTES as MISSION_ROUTES
 from tests.blog.test_public_access import ROUTES as PUBLIC_BLOG_ROUTES
 from tests.blog.test_story_access import ROUTES as STORY_ROUTES
+from tests.blog.test_writing_access import ROUTES as WRITING_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
 from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
@@ -35,6 +36,7 @@ MATRICES = (
     EVALUATION_ROUTES,
     PRACTICE_ROUTES,
     STORY_ROUTES,
+    WRITING_ROUTES,
     PUBLIC_BLOG_ROUTES,
 )
 
