@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from essaim.blog import seo
 from essaim.core.http import client_ip
+from essaim.core.selectors import organisation_get
 
 from . import missions, policies
 from .mission_forms import PublicRegistrationForm
@@ -85,6 +87,9 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if status == 200:
             status = 400
     full = action.capacity is not None and action.registered_count >= action.capacity
+    page_url = request.build_absolute_uri(request.path)
+    cover_url = request.build_absolute_uri(action.cover.url) if action.cover else ""
+    event = seo.event(action=action, url=page_url, image=cover_url, org=organisation_get())
     return render(
         request,
         "actions/public/detail.html",
@@ -96,8 +101,9 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "open": action.status in ("preparing", "running")
             and action.registrations_open
             and not full,
-            "page_url": request.build_absolute_uri(request.path),
-            "cover_url": request.build_absolute_uri(action.cover.url) if action.cover else "",
+            "page_url": page_url,
+            "cover_url": cover_url,
+            "event_json_ld": event,
         },
         status=status,
     )
