@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from essaim.circles.models import Circle
+from essaim.core import pagecache
 from essaim.core.markdown import render_markdown
 from essaim.core.services import audit_record
 from essaim.people.models import Person
@@ -27,6 +28,7 @@ from .models import (
     ActionStatus,
     ActionTask,
     ActionTransition,
+    ActionVisibility,
     Metric,
     Objective,
 )
@@ -50,6 +52,12 @@ ACTION_FIELDS = (
     "capacity",
     "registrations_open",
 )
+
+
+def _bump_public(*visibilities: str) -> None:
+    """Refresh the public pages listing actions when this one is or was public."""
+    if ActionVisibility.PUBLIC in visibilities:
+        pagecache.bump("actions")
 
 
 def person_of(actor: Any) -> Person | None:
@@ -127,6 +135,7 @@ def action_create(
         action=action, from_status="", to_status=ActionStatus.DRAFT, actor=author
     )
     audit_record(actor=actor, action="action.create", target=action)
+    _bump_public(action.visibility)
     return action
 
 
@@ -136,6 +145,7 @@ def action_update(*, actor: Any, action: Action, data: dict[str, Any]) -> Action
     locked = Action.objects.select_for_update().get(pk=action.pk)
     if locked.status in (ActionStatus.EVALUATED, ActionStatus.CANCELLED):
         raise ValidationError(_("Cette action est close : elle ne peut plus être modifiée."))
+    visibility_before = locked.visibility
     changed = []
     for field in ACTION_FIELDS:
         if field in data and getattr(locked, field) != data[field]:
@@ -150,6 +160,7 @@ def action_update(*, actor: Any, action: Action, data: dict[str, Any]) -> Action
         audit_record(
             actor=actor, action="action.update", target=locked, details={"fields": changed}
         )
+        _bump_public(visibility_before, locked.visibility)
     return locked
 
 
@@ -200,6 +211,7 @@ def _transition(*, actor: Any, action: Action, target: str, note: str = "") -> A
         details={"from": previous, "to": target},
     )
     _after_transition(actor=actor, action=locked, previous=previous)
+    _bump_public(locked.visibility)
     return locked
 
 
