@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from essaim.accounts.models import User
 
+from . import pagecache
 from .models import AuditLog, Organisation
 from .selectors import ORGANISATION_CACHE_KEY
 
@@ -60,5 +61,15 @@ def organisation_update(
             changes[field][1] = _as_audit_value(getattr(locked, field))
     if changes:
         audit_record(actor=actor, action="organisation.update", target=locked, details=changes)
-    transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
+        # Every public page shows the organisation (name, colours, links).
+        pagecache.bump(pagecache.SITE)
+    transaction.on_commit(lambda: _forget_organisation(bool(changes)))
     return locked
+
+
+def _forget_organisation(changed: bool) -> None:
+    cache.delete(ORGANISATION_CACHE_KEY)
+    if changed:
+        # A public page rendered between the commit and the line above read the old
+        # organisation from the cache under the new version: bump again to drop it.
+        pagecache.bump(pagecache.SITE)
