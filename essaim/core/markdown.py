@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nh3
+from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -64,6 +65,11 @@ LOCAL_IMAGE = re.compile(r"^/(?:media/[\w./-]+|[\w/-]+/discussions/pieces-jointe
 
 def is_local_image(src: str) -> bool:
     """Tell whether an image address points at this site's own files (no tracker)."""
+    # Under a path prefix (ESSAIM_SITE_URL=https://asso.fr/participer) uploads live at
+    # /participer/media/…: the prefix is accepted once, before /media/.
+    prefix = settings.SITE_PATH_PREFIX
+    if prefix and src.startswith(f"{prefix}/media/"):
+        src = src[len(prefix) :]
     return bool(LOCAL_IMAGE.match(src)) and ".." not in src and "//" not in src
 
 
