@@ -120,6 +120,10 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
         items.append(NavItem(str(_("Rédaction")), reverse("writing:dashboard"), "writing"))
     if can(user, "people.view"):
         items.append(NavItem(str(_("Personnes")), reverse("people:directory"), "people"))
+    from essaim.blog.public import public_reverse
+
+    # What visitors see: the blog, in the person's language.
+    items.append(NavItem(str(_("Site public")), public_reverse("index"), "public"))
     if can(user, "organisation.edit"):
         items.append(NavItem(str(_("Organisation")), reverse("core:organisation"), "organisation"))
     items.append(NavItem(str(_("Mon profil")), reverse("accounts:profile"), "profile"))
