@@ -12,7 +12,9 @@ from tests.accounts.test_pages import ROUTES as ACCOUNT_ROUTES
 from tests.actions.test_access import ROUTES as ACTION_ROUTES
 from tests.actions.test_evaluation_access import ROUTES as EVALUATION_ROUTES
 from tests.actions.test_missions_access import ROUTES as MISSION_ROUTES
+from tests.blog.test_feeds import ROUTES as FEED_URL_ROUTES
 from tests.blog.test_public_access import ROUTES as PUBLIC_BLOG_ROUTES
+from tests.blog.test_sitemap import ROUTES as SEO_ROUTES
 from tests.blog.test_story_access import ROUTES as STORY_ROUTES
 from tests.blog.test_writing_access import ROUTES as WRITING_ROUTES
 from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
@@ -38,6 +40,8 @@ MATRICES = (
     STORY_ROUTES,
     WRITING_ROUTES,
     PUBLIC_BLOG_ROUTES,
+    FEED_URL_ROUTES,
+    SEO_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
