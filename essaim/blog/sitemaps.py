@@ -25,7 +25,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .models import Article, Category, SitePage
+from .models import Article, Category
 from .public import languages, public_reverse
 
 # The sitemaps.org limit of addresses per file (and of files per index).
@@ -64,23 +64,15 @@ class PublicSitemap(Sitemap):  # type: ignore[type-arg]
         return None
 
 
-# Fixed pages; about, legal notice and privacy are listed in a language once written in it.
-FIXED_PAGES = ("home", "index", "stories")
-SITE_PAGES = {"about": "about", "legal": "legal", "privacy": "privacy"}
+# Fixed pages (about, legal notice and privacy have a default text in every language).
+FIXED_PAGES = ("home", "index", "stories", "about", "legal", "privacy")
 
 
 class PageSitemap(PublicSitemap):
     changefreq = "daily"
 
     def items(self) -> list[PageItem]:
-        written = set(SitePage.objects.values_list("kind", "language"))
-        pages = [PageItem(name, lang) for lang in languages() for name in FIXED_PAGES]
-        for lang in languages():
-            for name, kind in SITE_PAGES.items():
-                # French, the default language, has a page even before it is written.
-                if (kind, lang) in written or lang == "fr":
-                    pages.append(PageItem(name, lang))
-        return pages
+        return [PageItem(name, lang) for lang in languages() for name in FIXED_PAGES]
 
     def location(self, item: PageItem) -> str:
         return public_reverse(item.name, lang=item.language)
