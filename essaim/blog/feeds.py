@@ -73,9 +73,6 @@ class PublicFeed(Feed):
     def page_kwargs(self, obj: Any) -> dict[str, Any]:
         return {}
 
-    def feed_extra_kwargs(self, obj: Any) -> dict[str, Any]:
-        return {"language": self.language}
-
     def author_name(self, obj: Any = None) -> str:
         return self.organisation.display_name
 
