@@ -28,7 +28,6 @@ from markdown_it.token import Token
 
 MAX_BODY_CHARS = 200_000
 MAX_TABLE_ROWS = 300
-HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h4", "h5": "h4", "h6": "h4"}
 BODY_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 ALLOWED_TAGS = {
@@ -176,9 +175,13 @@ def sanitise_article_html(html: str) -> str:
 
 def _parse(text: str) -> list[Token]:
     tokens = _MD.parse(text or "")
+    # The text's highest heading becomes <h2> (the page's title is the <h1>), the others
+    # follow it down to <h4>: "## Part" alone gives <h2>, never an <h3> skipping a level.
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    shift = 2 - min(levels, default=2)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = HEADING_SHIFT.get(token.tag, token.tag)
+            token.tag = f"h{min(max(int(token.tag[1]) + shift, 2), 4)}"
         elif token.type == "th_open":
             token.attrs = {"scope": "col"}
         elif token.type == "td_open":
