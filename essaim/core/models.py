@@ -76,6 +76,36 @@ class Organisation(TimeStampedModel):
         help_text=_("0 : les heures de bénévolat ne sont pas valorisées en euros."),
     )
 
+    # Capillarity (essaim/referrals): attribution and invitation rules.
+    referral_window_days = models.PositiveSmallIntegerField(
+        _("durée d'attribution d'un lien (jours)"),
+        default=30,
+        help_text=_(
+            "Une personne arrivée par un lien personnel est attribuée à la personne qui l'a "
+            "partagé si elle s'inscrit, s'engage ou donne dans ce délai."
+        ),
+    )
+    invitations_per_day = models.PositiveSmallIntegerField(
+        _("invitations par personne et par jour"), default=50
+    )
+    invitation_retention_days = models.PositiveSmallIntegerField(
+        _("conservation des adresses invitées (jours)"),
+        default=90,
+        help_text=_(
+            "Les adresses des invitations restées sans réponse sont effacées après ce délai."
+        ),
+    )
+    referral_names = models.CharField(
+        _("noms affichés dans les réseaux de parrainage"),
+        max_length=12,
+        choices=[
+            ("initials", _("Prénom et initiale du nom")),
+            ("full", _("Prénom et nom")),
+            ("anonymous", _("Aucun nom (seulement des nombres)")),
+        ],
+        default="initials",
+    )
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisation")

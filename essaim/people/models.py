@@ -108,6 +108,23 @@ class Person(TimeStampedModel):
         related_name="person",
     )
     erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
+    # Capillarity (essaim/referrals): who brought this person in. `referred_by` is the
+    # truth; `referral_path` (the ids of the ancestors and the person, each as a
+    # fixed-width base-36 segment) and the cached counts exist for fast downline queries
+    # and are kept correct only by essaim.referrals.tree's services.
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("amené par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    referred_at = models.DateTimeField(_("arrivé par parrainage le"), null=True, blank=True)
+    referral_path = models.CharField(max_length=1000, blank=True, editable=False, db_index=True)
+    referral_depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    downline_count = models.PositiveIntegerField(default=0, editable=False)
+    direct_referrals_count = models.PositiveIntegerField(default=0, editable=False)
     # Folded copy of name, email and city: accent-insensitive search without a function index.
     search_text = models.CharField(max_length=600, blank=True, editable=False)
 
