@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "essaim.actions",
     "essaim.practices",
     "essaim.blog",
+    "essaim.referrals",
 ]
 
 MIDDLEWARE = [
