@@ -23,6 +23,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("agir/", include("essaim.actions.public_urls")),
     path("pratiques/", include("essaim.practices.urls")),
     path("redaction/", include("essaim.blog.writing_urls")),
+    path("parrainage/", include("essaim.referrals.urls")),
+    path("reseau/", include("essaim.referrals.tree_urls")),
+    # Personal links (/r/<code>/) and invitation answers: short public addresses.
+    path("", include("essaim.referrals.public_urls")),
     path("redaction/", include("essaim.blog.site_admin_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
