@@ -63,7 +63,11 @@ def public_view(deps: Callable[..., Iterable[str]], *, daily: bool = False) -> C
             language = request_language(request)
             with translation.override(language):
                 request.LANGUAGE_CODE = language
-                return cached(request, *args, **kwargs)
+                response = cached(request, *args, **kwargs)
+            # LocaleMiddleware would name the visitor's language (cookie, browser), not the
+            # page's: say it here, for hits and misses alike.
+            response["Content-Language"] = language
+            return response
 
         return cast(F, wrapper)
 

@@ -338,3 +338,11 @@ def test_a_page_expiring_soon_is_kept_that_long(monkeypatch: Any) -> None:
 
     _cached(soon)(_anonymous())
     assert stored and 590 <= stored[0] <= 600
+
+
+def test_content_language_is_the_page_language(client: Client) -> None:
+    for _ in range(2):  # miss, then hit
+        response = client.get("/en/blog/", HTTP_ACCEPT_LANGUAGE="fr")
+        assert response["Content-Language"] == "en"
+        response = client.get("/blog/", HTTP_ACCEPT_LANGUAGE="en")
+        assert response["Content-Language"] == "fr"
