@@ -43,6 +43,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({ADMIN}),
     # The public site: articles, stories and their consents, fixed pages.
     "blog.write": frozenset({ADMIN, COMMUNICATION}),
+    # Capillarity: the whole referral network (read), correcting a referrer, campaigns
+    # and the ready-to-share wording.
+    "network.view": frozenset({ADMIN, COMMUNICATION, COORDINATOR}),
+    "referral.correct": frozenset({ADMIN}),
+    "campaigns.manage": frozenset({ADMIN, COMMUNICATION}),
+    "share_texts.edit": frozenset({ADMIN, COMMUNICATION}),
 }
 
 User = Any  # an authenticated User or AnonymousUser
