@@ -383,7 +383,8 @@ def revision_detail(request: HttpRequest, pk: int, revision_id: int) -> HttpResp
     current = services.article_snapshot(article)
     comparisons = []
     for field, label in COMPARED_TEXT_FIELDS:
-        old, new = str(revision.data.get(field) or ""), str(current.get(field) or "")
+        # From the current text to the revision: what restoring it would change.
+        old, new = str(current.get(field) or ""), str(revision.data.get(field) or "")
         comparisons.append(
             {
                 "label": label,
