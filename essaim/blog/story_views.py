@@ -230,7 +230,8 @@ def story_context(story: Story, *, show_cover: bool, preview: bool = False) -> d
     description = seo.truncate_description(
         story.meta_description or story.summary or story.situation_html
     )
-    picture = story.social_image or (story.cover if show_cover else None)
+    # A person who refused photos may be in any picture of the story: none is shown.
+    picture = (story.social_image or story.cover) if show_cover else None
     image = image_url_for_social(picture)
     width, height = social_image_size(picture)
     crumbs = _crumbs(
