@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check-migrations pytest browser browser-deps install install-dev messages clean worker
+.PHONY: run test lint typecheck check-migrations pytest browser browser-deps lighthouse install install-dev messages clean worker
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Essaim needs Python 3.11 or newer")'
@@ -59,6 +59,12 @@ browser-deps: node_modules/.installed
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+## Lighthouse on the public site (home, blog index, an article, a story; mobile preset, about
+## 1.5 minutes): prints the four scores per page, fails under 100 (SEO, accessibility, best
+## practices) or 95 (performance). Results in bench/results/lighthouse-<date>.json.
+lighthouse: install-dev browser-deps
+	$(PY) bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 ## Refresh the English catalogue (the msgids are French, so there is no French one), then compile it.
 messages:
