@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, cast
 
 from django import forms
@@ -26,9 +27,17 @@ class FeedFilterForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        current: dict[str, str],
+        kinds: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for kind in NotificationKind:
+            if kinds is not None and kind.value not in kinds:
+                continue
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label,
                 choices=Delivery.choices,

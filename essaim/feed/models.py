@@ -138,3 +138,6 @@ DEFAULT_DELIVERY: dict[str, str] = {
     # A story taken down (or about to be): the communication staff must know at once.
     NotificationKind.STORY_CONSENT: Delivery.IMMEDIATE,
 }
+
+# Kinds only the holders of a permission ever receive: hidden from other people's preferences.
+PERMISSION_OF_KIND: dict[str, str] = {NotificationKind.STORY_CONSENT: "blog.write"}

@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from essaim.accounts.policies import can
 from essaim.people.models import Person
 from essaim.people.selectors import person_for_user
 
 from . import selectors, services
 from .digests import unsubscribe_read
 from .forms import FeedFilterForm, PreferencesForm
-from .models import Delivery
+from .models import PERMISSION_OF_KIND, Delivery, NotificationKind
 
 
 def _person(request: HttpRequest) -> Person:
@@ -116,7 +117,12 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     current = selectors.preferences_for(person)
-    form = PreferencesForm(request.POST or None, current=current)
+    kinds = [
+        kind
+        for kind in NotificationKind.values
+        if kind not in PERMISSION_OF_KIND or can(request.user, PERMISSION_OF_KIND[kind])
+    ]
+    form = PreferencesForm(request.POST or None, current=current, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         services.notification_preferences_update(
             actor=person, person=person, choices=form.cleaned_data

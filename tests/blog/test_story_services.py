@@ -397,3 +397,14 @@ def test_story_form_creates_a_story_through_the_page(client: Client) -> None:
     assert response.status_code == 200
     assert "texte alternatif" in response.content.decode()
     assert not Story.objects.exists()
+
+
+def test_only_writers_are_offered_the_consent_alert_preference(client: Client) -> None:
+    member = make_user_for_role("member")
+    client.force_login(member)
+    assert 'name="story_consent"' not in client.get(reverse("feed:preferences")).content.decode()
+    writer = make_user_for_role("communication")
+    client.force_login(writer)
+    page = client.get(reverse("feed:preferences")).content.decode()
+    assert 'name="story_consent"' in page
+    assert "Consentement d&#x27;un récit retiré, expiré ou bientôt expiré" in page
