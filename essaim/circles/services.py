@@ -222,6 +222,11 @@ def circle_update(*, actor: User | None, circle: Circle, data: dict[str, Any]) -
     locked.save()
     if changes:
         audit_record(actor=actor, action="circle.update", target=locked, details=changes)
+    if "visibility" in changes or "name" in changes:
+        # The public home lists public actions, never a secret circle's.
+        from essaim.core import pagecache
+
+        pagecache.bump("actions")
     return locked
 
 

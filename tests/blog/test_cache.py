@@ -346,3 +346,14 @@ def test_content_language_is_the_page_language(client: Client) -> None:
         assert response["Content-Language"] == "en"
         response = client.get("/blog/", HTTP_ACCEPT_LANGUAGE="en")
         assert response["Content-Language"] == "fr"
+
+
+def test_a_circle_turning_secret_hides_its_actions_from_the_home(
+    client: Client, admin_user: Any
+) -> None:
+    from essaim.circles.services import circle_update
+
+    action = _public_action(title="Action du cercle")
+    assert "Action du cercle" in get(client, "/")[1]
+    circle_update(actor=admin_user, circle=action.circle, data={"visibility": Visibility.SECRET})
+    assert "Action du cercle" not in get(client, "/")[1]
