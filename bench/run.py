@@ -8,6 +8,13 @@ so the ratios hold from one machine to another better than raw numbers do.
     .venv/bin/python bench/run.py --persons 100000
     .venv/bin/python bench/run.py --database-url sqlite:////tmp/bench.sqlite3 --persons 20000
 
+The public site (home, blog index, an article from the middle of the blog) is loaded as
+an anonymous visitor, from the page cache; ``--articles`` sets the blog's size:
+
+    .venv/bin/python bench/run.py --persons 1000 --articles 50000 \
+        --database-url postgres://postgres@127.0.0.1:5432/essaim_bench_blog50k \
+        --only "public home (anonymous)" "blog index (anonymous)" "article page (anonymous)"
+
 Each page is loaded for ``--duration`` seconds (10 by default, after 2 s of warm-up).
 """
 
@@ -37,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--persons", type=int, default=100_000, help="Contacts to have at least.")
+    parser.add_argument(
+        "--articles", type=int, default=100, help="Published blog articles to have at least."
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=int, default=10, help="Seconds per page (max 18).")
     parser.add_argument("--connections", type=int, default=8)
@@ -81,6 +91,14 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         started = time.monotonic()
         call_command("populate", persons=missing, seed=args.seed)
         print(f"populate took {time.monotonic() - started:.0f} s", flush=True)
+    from essaim.blog.models import Article
+
+    missing_articles = args.articles - Article.objects.published().count()
+    if missing_articles > 0:
+        print(f"populate: {missing_articles} articles…", flush=True)
+        started = time.monotonic()
+        call_command("populate", persons=0, articles=missing_articles, seed=args.seed)
+        print(f"populate took {time.monotonic() - started:.0f} s", flush=True)
     user = User.objects.filter(email=BENCH_EMAIL).first()
     if user is None:
         user = User.objects.create_user(BENCH_EMAIL, None)
@@ -117,8 +135,14 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         .order_by("pk")
         .first()
     )
+    # An article from the middle of the blog: neither the newest nor the oldest.
+    published = Article.objects.published().order_by("-published_at", "-id")
+    articles = published.count()
+    article = published[articles // 2] if articles else None
     return {
         "cookie": f"sessionid={client.cookies['sessionid'].value}; django_language=fr",
+        "article_slug": article.slug if article else "",
+        "articles": articles,
         "person_id": person.pk,
         "circle_slug": circle.slug if circle else "",
         "thread_id": thread.pk if thread else None,
@@ -142,6 +166,7 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 
 
 def wrk(url: str, cookie: str, args: argparse.Namespace, duration: int) -> dict[str, Any]:
+    """Load one URL; an empty cookie loads it as an anonymous visitor (page cache)."""
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -151,8 +176,7 @@ def wrk(url: str, cookie: str, args: argparse.Namespace, duration: int) -> dict[
         "10s",
         "-s",
         str(ROOT / "bench" / "report.lua"),
-        "-H",
-        f"Cookie: {cookie}",
+        *(["-H", f"Cookie: {cookie}"] if cookie else []),
         url,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
@@ -212,6 +236,13 @@ def main() -> None:
         }
     if info["public_action_slug"]:
         pages["public action page"] = f"/agir/{info['public_action_slug']}/"
+    # The public site, as an anonymous visitor sees it: served from the page cache.
+    pages |= {
+        "public home (anonymous)": "/",
+        "blog index (anonymous)": "/blog/",
+    }
+    if info["article_slug"]:
+        pages["article page (anonymous)"] = f"/blog/{info['article_slug']}/"
     if args.only:
         unknown = set(args.only) - set(pages)
         if unknown:
@@ -235,13 +266,15 @@ def main() -> None:
     try:
         wait_until_up(f"{base}/healthz")
         for label, path in pages.items():
-            check = urllib.request.Request(base + path, headers={"Cookie": info["cookie"]})  # noqa: S310
+            cookie = "" if label.endswith("(anonymous)") else info["cookie"]
+            headers = {"Cookie": cookie} if cookie else {}
+            check = urllib.request.Request(base + path, headers=headers)  # noqa: S310
             try:
                 urllib.request.urlopen(check, timeout=30).close()  # noqa: S310
             except urllib.error.HTTPError as error:
                 raise SystemExit(f"{path} answered {error.code}") from None
-            wrk(base + path, info["cookie"], args, 2)  # warm-up
-            results[label] = wrk(base + path, info["cookie"], args, args.duration)
+            wrk(base + path, cookie, args, 2)  # warm-up
+            results[label] = wrk(base + path, cookie, args, args.duration)
             print(f"{label}: {results[label]}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -250,7 +283,8 @@ def main() -> None:
     hello = results["hello (bare Django)"]
     print()
     print(
-        f"{info['vendor']}, {info['persons']} persons, gunicorn {args.workers} workers, "
+        f"{info['vendor']}, {info['persons']} persons, {info['articles']} articles, "
+        f"gunicorn {args.workers} workers, "
         f"wrk {args.threads} threads {args.connections} connections {args.duration} s per page"
     )
     print()
@@ -263,6 +297,10 @@ def main() -> None:
             f"| {label} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
             f"{ratio:.2f} | {latency:.1f}× | {row['errors'] + row['non_2xx']} |"
         )
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    if load:
+        print(f"\nload average after the run: {' '.join(load)}")
+    info["load_after"] = load
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         payload = {"date": datetime.now().isoformat(timespec="seconds"), **info, "pages": results}
