@@ -126,3 +126,28 @@ def test_staff_detail_queries_do_not_grow_with_consents(
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count("consent-active") == n
+
+
+def test_edit_form_keeps_the_slug_when_left_empty_and_rerenders(client: Client) -> None:
+    client.force_login(make_user_for_role("communication"))
+    story = StoryConsentFactory(story__slug="amina").story
+    url = reverse("site_admin:story_edit", kwargs={"story_id": story.pk})
+    form = client.get(url).content.decode()
+    assert 'value="amina"' in form
+    data = {
+        "subject": story.subject,
+        "title": story.title,
+        "slug": "",
+        "situation": story.situation,
+        "what_happened": story.what_happened,
+        "what_changed": "Elle **coordonne** l'équipe.",
+        "call_to_action": "share",
+        "language": "fr",
+    }
+    assert client.post(url, data).status_code == 302
+    story.refresh_from_db()
+    assert story.slug == "amina"
+    assert "<strong>coordonne</strong>" in story.what_changed_html
+    assert story.call_to_action == "share"
+    # The public page shows the change at once (the cache key moved).
+    assert "<strong>coordonne</strong>" in _page(client.__class__(), story)
