@@ -55,13 +55,24 @@ class SignupForm(AllauthSignupForm):
         return _clean_name(self.cleaned_data["family_name"])
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        person_ensure_for_user(
+        person = person_ensure_for_user(
             user=user,
             given_name=self.cleaned_data["given_name"],
             family_name=self.cleaned_data["family_name"],
             newsletter_consent=self.cleaned_data["newsletter_consent"],
             consent_proof=str(_("Case cochée au formulaire d'inscription")),
         )
+        # Arrived through a personal link or an invitation: credit the person who shared it.
+        from essaim.referrals.links import attribution_apply, attribution_from_request
+        from essaim.referrals.models import ReferralEventKind
+
+        referral = attribution_from_request(request)
+        if referral is not None:
+            attribution_apply(attribution=referral, person=person, kind=ReferralEventKind.SIGNED_UP)
+            if self.cleaned_data["newsletter_consent"]:
+                attribution_apply(
+                    attribution=referral, person=person, kind=ReferralEventKind.SUBSCRIBED
+                )
 
 
 def _clean_name(value: str) -> str:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.circles.policies import get_circle_for_user
 from essaim.circles.views import signed_in
+from essaim.referrals.links import attribution_from_request
 
 from . import ical, missions
 from . import mission_selectors as selectors
@@ -166,7 +167,9 @@ def mission_signup(request: HttpRequest, slug: str, mission_id: int) -> HttpResp
     action = get_action_for_user(request.user, slug)
     mission = _mission(action, mission_id)
     try:
-        signup = missions.mission_signup(actor=request.user, mission=mission)
+        signup = missions.mission_signup(
+            actor=request.user, mission=mission, referral=attribution_from_request(request)
+        )
     except ValidationError as error:
         _errors(request, error)
     else:

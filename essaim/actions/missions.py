@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +42,9 @@ from .models import (
     new_code,
 )
 from .services import action_url, person_of
+
+if TYPE_CHECKING:
+    from essaim.referrals.links import Attribution
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +175,14 @@ def _notify(people: list[Person], action: Action, summary: str) -> None:
 
 
 @transaction.atomic
-def mission_signup(*, actor: Any, mission: Mission) -> MissionSignup:
-    """Sign the actor up for a mission: confirmed while places remain, else on the waiting list."""
+def mission_signup(
+    *, actor: Any, mission: Mission, referral: Attribution | None = None
+) -> MissionSignup:
+    """Sign the actor up for a mission: confirmed while places remain, else on the waiting list.
+
+    ``referral`` (read from the visitor's attribution cookie by the view) credits the person
+    who shared the link (essaim.referrals).
+    """
     person = _require_person(actor)
     # The mission row lock serialises every sign-up and withdrawal of this mission.
     locked = (
@@ -215,7 +224,18 @@ def mission_signup(*, actor: Any, mission: Mission) -> MissionSignup:
         Mission.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + 1)
         locked.confirmed_count += 1
     mission.confirmed_count = locked.confirmed_count
+    _credit_referrer(referral, person)
     return signup
+
+
+def _credit_referrer(referral: Attribution | None, person: Person, *extra_kinds: str) -> None:
+    if referral is None:
+        return
+    from essaim.referrals.links import attribution_apply
+    from essaim.referrals.models import ReferralEventKind
+
+    for kind in (ReferralEventKind.VOLUNTEERED, *extra_kinds):
+        attribution_apply(attribution=referral, person=person, kind=kind)
 
 
 @transaction.atomic
@@ -461,8 +481,13 @@ def registration_request_public(
     email: str,
     phone: str = "",
     newsletter_consent: bool = False,
+    referral: Attribution | None = None,
 ) -> Registration:
-    """Register someone without an account: pending until they follow the emailed link."""
+    """Register someone without an account: pending until they follow the emailed link.
+
+    ``referral`` (read from the visitor's attribution cookie by the view) credits the person
+    who shared the link (essaim.referrals).
+    """
     locked = _lock_action(action)
     if not policies.is_public(locked):
         raise PermissionDenied
@@ -491,6 +516,10 @@ def registration_request_public(
     registration.cancelled_at = None
     registration.save()
     _send_registration_email(registration)
+    if newsletter_consent:
+        _credit_referrer(referral, person, "subscribed")
+    else:
+        _credit_referrer(referral, person)
     return registration
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from essaim.blog import seo
 from essaim.core.http import client_ip
 from essaim.core.selectors import organisation_get
+from essaim.referrals.links import attribution_from_request
 
 from . import missions, policies
 from .mission_forms import PublicRegistrationForm
@@ -75,6 +76,7 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     email=data["email"],
                     phone=data["phone"],
                     newsletter_consent=data["newsletter_consent"],
+                    referral=attribution_from_request(request),
                 )
             except (ValidationError, PermissionDenied) as error:
                 if isinstance(error, ValidationError):

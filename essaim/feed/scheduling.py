@@ -99,6 +99,12 @@ def _enqueue_story_consents_check() -> object:
     return story_consents_check.enqueue()
 
 
+def _enqueue_invitations_expire() -> object:
+    from essaim.referrals.tasks import invitations_expire
+
+    return invitations_expire.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
@@ -126,6 +132,8 @@ JOBS: dict[str, Job] = {
     "articles_publish_due": Job(
         "articles_publish_due", time(0, 0), None, _enqueue_articles_publish_due, every_minutes=1
     ),
+    # Unanswered invitations lose their address after the retention period (issue #5), daily.
+    "invitations_expire": Job("invitations_expire", time(3, 30), None, _enqueue_invitations_expire),
 }
 
 

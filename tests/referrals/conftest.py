@@ -17,3 +17,7 @@ def referrer(db: None) -> Person:
 @pytest.fixture
 def join_link(referrer: Person) -> ReferralLink:
     return ReferralLinkFactory(owner=referrer, goal=LinkGoal.JOIN)
+
+
+# The action world of tests/actions (circles, actions in every visibility), for volunteer links.
+from tests.actions.conftest import action_world  # noqa: E402, F401

@@ -13,6 +13,7 @@ import factory
 from django.utils import timezone
 
 from essaim.people.models import Person
+from essaim.referrals.links import new_link_code
 from essaim.referrals.models import (
     Campaign,
     GoalKind,
@@ -54,7 +55,7 @@ class ReferralLinkFactory(factory.django.DjangoModelFactory[ReferralLink]):
     class Meta:
         model = ReferralLink
 
-    code = factory.LazyFunction(lambda: secrets.token_urlsafe(9)[:12])
+    code = factory.LazyFunction(new_link_code)
     owner = factory.SubFactory(PersonFactory)
     goal = LinkGoal.JOIN
 

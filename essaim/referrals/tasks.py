@@ -1,0 +1,21 @@
+"""Background tasks of capillarity: invitation batches and the retention job."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def invitations_send(invitation_ids: list[int]) -> int:
+    """Send one batch of invitations (one task a batch, not one an address)."""
+    from .invitations import invitations_send as send
+
+    return send(invitation_ids=invitation_ids)
+
+
+@task()
+def invitations_expire() -> int:
+    """Erase the addresses of invitations unanswered past the retention period."""
+    from .invitations import invitations_expire as expire
+
+    return expire()
