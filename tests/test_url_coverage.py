@@ -24,6 +24,7 @@ from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
+from tests.referrals.test_links_access import ROUTES as REFERRAL_LINK_ROUTES
 
 MATRICES = (
     CORE_ROUTES,
@@ -42,6 +43,7 @@ MATRICES = (
     PUBLIC_BLOG_ROUTES,
     FEED_URL_ROUTES,
     SEO_ROUTES,
+    REFERRAL_LINK_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
