@@ -130,6 +130,9 @@ class ArticleForm(forms.Form):
         help_text=_("Laissée vide : l'image de couverture."),
     )
 
+    # The version the writer started from: saving over a newer one is refused.
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, article: Article | None = None, **kwargs: Any) -> None:
         self.article = article
         super().__init__(*args, **kwargs)
@@ -210,7 +213,9 @@ class ArticleForm(forms.Form):
         return parse_tag_names(self.cleaned_data.get("tags", ""))
 
     def service_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        data.pop("base_revision", None)
+        return data
 
 
 class PreviewForm(forms.Form):

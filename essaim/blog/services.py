@@ -292,12 +292,57 @@ def _default_author_name(actor: User | None) -> str:
     return (person.full_name if person is not None else "")[:120]
 
 
+def _check_not_overwriting(article: Article, base_revision: int) -> None:
+    """Refuse to save over a version written by someone else since the form was opened."""
+    latest = (
+        ArticleRevision.objects.filter(article=article)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.pk == base_revision:
+        return
+    from essaim.people.models import Person
+
+    person = Person.objects.filter(user_id=latest.author_id).first() if latest.author_id else None
+    who = (person.full_name if person else "") or (
+        latest.author.email if latest.author else _("quelqu'un")
+    )
+    when = formats.date_format(timezone.localtime(latest.created_at), "DATETIME_FORMAT")
+    raise ValidationError(
+        _(
+            "Pendant que vous écriviez, %(who)s a enregistré une autre version de cet article "
+            "(%(when)s). Vos modifications ne sont pas encore enregistrées : regardez les "
+            "versions précédentes, puis enregistrez à nouveau pour garder les vôtres."
+        )
+        % {"who": who, "when": when},
+        code="conflict",
+    )
+
+
+def latest_revision_id(article: Article) -> int | None:
+    """Return the id of the article's latest revision (the version a form starts from)."""
+    return (
+        ArticleRevision.objects.filter(article=article)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def article_update(
-    *, actor: User | None, article: Article, data: Mapping[str, Any], note: str = ""
+    *,
+    actor: User | None,
+    article: Article,
+    data: Mapping[str, Any],
+    note: str = "",
+    base_revision: int | None = None,
 ) -> Article:
     """Save a writer's changes: new revision, old address kept as a redirect."""
     locked = Article.objects.select_for_update().get(pk=article.pk)
+    if base_revision is not None:
+        _check_not_overwriting(locked, base_revision)
     before = article_snapshot(locked)
     old_slug = locked.slug
     tag_names = _apply(locked, data)

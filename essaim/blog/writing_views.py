@@ -203,17 +203,29 @@ def article_create(request: HttpRequest) -> HttpResponse:
 def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     article = _article(pk)
     if request.method == "GET":
-        return _editor(
-            request, ArticleForm(initial=ArticleForm.initial_for(article), article=article), article
-        )
+        initial = {
+            **ArticleForm.initial_for(article),
+            "base_revision": services.latest_revision_id(article),
+        }
+        return _editor(request, ArticleForm(initial=initial, article=article), article)
     form = ArticleForm(request.POST, article=article)
     if "preview" in request.POST:
         form.is_valid()
         return _editor(request, form, article, preview_html=_preview_of(form))
     if form.is_valid():
         try:
-            services.article_update(actor=request.user, article=article, data=form.service_data())  # type: ignore[arg-type]
+            services.article_update(
+                actor=request.user,  # type: ignore[arg-type]
+                article=article,
+                data=form.service_data(),
+                base_revision=form.cleaned_data.get("base_revision"),
+            )
         except ValidationError as error:
+            if getattr(error, "code", None) == "conflict":
+                # Saving again keeps this writer's text over the other version.
+                data = request.POST.copy()
+                data["base_revision"] = str(services.latest_revision_id(article) or "")
+                form.data = data
             _add_errors(form, error)
         else:
             messages.success(request, _("Modifications enregistrées."))

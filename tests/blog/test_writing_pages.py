@@ -254,3 +254,28 @@ def test_categories_page(writer_client, django_assert_num_queries):
     writer_client.post(reverse("writing:category_delete", kwargs={"pk": category.pk}))
     assert not Category.objects.filter(pk=category.pk).exists()
     assert Article.objects.filter(category__isnull=True).count() == 2
+
+
+def test_saving_over_someone_elses_newer_version_is_refused_once(writer_client, writer):
+    article = services.article_create(actor=writer, data={"title": "Appel", "body": "Début"})
+    url = reverse("writing:article_edit", kwargs={"pk": article.pk})
+    page = writer_client.get(url).content.decode()
+    first = article.revisions.get().pk
+    assert f'name="base_revision" value="{first}"' in page
+    # A colleague saves meanwhile.
+    colleague = services.article_update(
+        actor=None, article=article, data={"body": "Texte de la collègue"}
+    )
+    response = writer_client.post(url, _form(title="Appel", body="Mon texte", base_revision=first))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Pendant que vous écriviez" in body and "Mon texte" in body
+    colleague.refresh_from_db()
+    assert colleague.body == "Texte de la collègue"
+    latest = article.revisions.first().pk
+    assert f'name="base_revision" value="{latest}"' in body
+    # Saving again keeps this writer's text.
+    response = writer_client.post(url, _form(title="Appel", body="Mon texte", base_revision=latest))
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.body == "Mon texte"
