@@ -401,7 +401,7 @@ def consent_record(
     consent.save()
     audit_record(
         actor=actor,
-        action="story.consent_record",
+        action="story_consent.record",
         target=locked,
         details={
             "consent": consent.pk,
@@ -434,7 +434,7 @@ def consent_withdraw(*, actor: Any, consent: StoryConsent, note: str) -> StoryCo
     story = Story.objects.select_for_update().get(pk=locked.story_id)
     audit_record(
         actor=actor,
-        action="story.consent_withdraw",
+        action="story_consent.withdraw",
         target=story,
         details={"consent": locked.pk, "featured_name": locked.featured_name, "note": note},
     )
@@ -612,7 +612,7 @@ def consent_renew(
     locked.save()
     audit_record(
         actor=actor,
-        action="story.consent_renew",
+        action="story_consent.renew",
         target=locked.story,
         details={
             "consent": locked.pk,

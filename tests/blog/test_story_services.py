@@ -261,6 +261,8 @@ def test_withdraw_unpublishes_and_alerts_the_communication_staff(
     assert story.status == PublicationStatus.UNPUBLISHED
     assert story.unpublished_reason == "Consentement retiré par Amina"
     assert client.get(url).status_code == 404
+    audit = AuditLog.objects.get(action="story_consent.withdraw")
+    assert audit.details["note"] == "Appel du 3 mars" and audit.target_id == str(story.pk)
     alerted = set(
         Notification.objects.filter(kind=NotificationKind.STORY_CONSENT).values_list(
             "recipient__user", flat=True
