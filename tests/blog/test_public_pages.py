@@ -595,3 +595,12 @@ def test_online_and_cancelled_actions_say_so_in_json_ld(client: Client) -> None:
     cancelled = _action(title="Annulée", status=ActionStatus.CANCELLED, city="Paris")
     html = html_of(client.get(reverse("public_actions:detail", kwargs={"slug": cancelled.slug})))
     assert ld_of_type(html, "Event")["eventStatus"] == "https://schema.org/EventCancelled"
+
+
+def test_visitors_who_chose_english_are_sent_to_the_english_home(client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/en/"
+    assert "Cookie" in response["Vary"]
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    assert client.get("/").status_code == 200

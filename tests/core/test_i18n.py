@@ -310,7 +310,8 @@ def _visible_text(response) -> str:
 def _open(client, login_as, name: str, role: str | None):
     if role:
         client.force_login(login_as(role))
-    return client.get(reverse(name))
+    # The anonymous home follows the chosen language to its address (/en/).
+    return client.get(reverse(name), follow=True)
 
 
 def _french_interface_sentences() -> list[str]:
@@ -353,9 +354,17 @@ def test_pages_switch_to_english(client, login_as, name):
 
 
 def test_accept_language_header_selects_english(client):
-    page = _visible_text(client.get(reverse("core:home"), headers={"accept-language": "en"}))
+    page = _visible_text(client.get(reverse("account_login"), headers={"accept-language": "en"}))
     assert '<html lang="en">' in page
-    assert "Create an account" in page
+    assert "Log in" in page
+
+
+def test_public_home_language_comes_from_its_address(client):
+    # The browser's language does not change the public home (search engines see one page
+    # per address); the English home is at /en/, linked in the head and the header.
+    page = _visible_text(client.get(reverse("core:home"), headers={"accept-language": "en"}))
+    assert '<html lang="fr">' in page
+    assert 'hreflang="en"' in page
 
 
 def test_language_cookie_switches_back_to_french(client):
