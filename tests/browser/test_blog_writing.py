@@ -107,6 +107,18 @@ def test_write_schedule_and_publish_an_article(new_context, sign_in, transaction
     page.get_by_text("Aperçu — non publié").wait_for()
     page.get_by_role("heading", name=TITLE, level=1).wait_for()
 
+    # The editor and the dashboard fit a phone's screen.
+    phone_writer = new_context(viewport={"width": 360, "height": 740})
+    sign_in(phone_writer, writer_user)
+    small = phone_writer.new_page()
+    for path in (
+        reverse("writing:article_edit", kwargs={"pk": article.pk}),
+        reverse("writing:dashboard"),
+        reverse("writing:image_library"),
+    ):
+        small.goto(path)
+        assert_no_horizontal_scroll(small, 360)
+
     # 5. Its time comes: the scheduler's task publishes it.
     assert articles_publish_due(now=when + timedelta(minutes=1)) == 1
     article.refresh_from_db()
