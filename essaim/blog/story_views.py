@@ -505,6 +505,15 @@ def consent_add(request: HttpRequest, story_id: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("Consentement enregistré."))
+            fresh = _story_or_404(story.pk)
+            if fresh.status == PublicationStatus.PUBLISHED and story_blockers(fresh):
+                messages.warning(
+                    request,
+                    _(
+                        "Attention : avec ce consentement, le récit publié n'est plus visible "
+                        "sur le site."
+                    ),
+                )
             return redirect(_detail_url(story))
     return render(
         request,

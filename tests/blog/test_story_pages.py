@@ -151,3 +151,21 @@ def test_edit_form_keeps_the_slug_when_left_empty_and_rerenders(client: Client) 
     assert story.call_to_action == "share"
     # The public page shows the change at once (the cache key moved).
     assert "<strong>coordonne</strong>" in _page(client.__class__(), story)
+
+
+def test_a_consent_that_hides_a_published_story_is_pointed_out(client: Client) -> None:
+    client.force_login(make_user_for_role("communication"))
+    story = StoryConsentFactory().story
+    url = reverse("site_admin:consent_add", kwargs={"story_id": story.pk})
+    data = {
+        "featured_name": "Paul",
+        "given_by": "Paul",
+        "given_on": "2026-01-05",
+        "uses": ["giving"],
+        "image_rights": "none",
+    }
+    page = client.post(url, data, follow=True).content.decode()
+    assert "le récit publié n&#x27;est plus visible" in page
+    assert "Publié mais invisible sur le site" in page
+    public = client.__class__().get(reverse("blog:story", kwargs={"slug": story.slug}))
+    assert public.status_code == 404
