@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -43,16 +42,10 @@ logger = logging.getLogger(__name__)
 def home(request: HttpRequest) -> HttpResponse:
     """The public home for visitors (cached), the member home for signed-in people."""
     if not request.user.is_authenticated:
-        from essaim.blog.public import public_reverse
         from essaim.blog.site_views import home as public_home
 
-        # Public pages take their language from the address; a visitor who chose English
-        # with the language switch is sent to the English home (the browser's
-        # Accept-Language alone does not move anyone: search engines see one page).
-        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) == "en":
-            response = redirect(public_reverse("home", lang="en"))
-            patch_vary_headers(response, ["Cookie"])
-            return response
+        # Public pages take their language from the address alone (one page per address for
+        # search engines and the cache): the English home is /en/, linked from this one.
         return public_home(request)
     person = person_for_user(request.user) if request.user.is_authenticated else None  # type: ignore[arg-type]
     user = request.user

@@ -597,10 +597,11 @@ def test_online_and_cancelled_actions_say_so_in_json_ld(client: Client) -> None:
     assert ld_of_type(html, "Event")["eventStatus"] == "https://schema.org/EventCancelled"
 
 
-def test_visitors_who_chose_english_are_sent_to_the_english_home(client: Client) -> None:
+def test_the_public_home_language_comes_from_the_address_only(client: Client) -> None:
+    # A visitor who chose English elsewhere (language switch on the login page) still gets
+    # the French home at / (one page per address), with the English one linked.
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/en/"
-    assert "Cookie" in response["Vary"]
-    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
-    assert client.get("/").status_code == 200
+    html = html_of(client.get("/"))
+    assert '<html lang="fr">' in html
+    assert 'href="http://127.0.0.1:8000/en/" hreflang="en" lang="en">English</a>' in html
+    assert '<html lang="en">' in html_of(client.get("/en/"))

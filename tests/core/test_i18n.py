@@ -272,11 +272,9 @@ pytestmark = pytest.mark.django_db
 
 # For each page: who opens it, English words it shows, French words of the French version.
 PAGES = {
-    "core:home": (
-        None,
-        ["Log in", "Create an account", "Skip to content"],
-        ["Se connecter", "Créer un compte"],
-    ),
+    # Signed in: the member home. Visitors get the public home, whose language comes from
+    # its address (/ or /en/), not from the language switch (tests/blog/test_public_pages.py).
+    "core:home": ("member", ["Log out", "Skip to content"], ["Se déconnecter"]),
     "account_login": (None, ["Log in", "Password"], ["Se connecter", "Mot de passe"]),
     "account_signup": (
         None,
@@ -310,8 +308,7 @@ def _visible_text(response) -> str:
 def _open(client, login_as, name: str, role: str | None):
     if role:
         client.force_login(login_as(role))
-    # The anonymous home follows the chosen language to its address (/en/).
-    return client.get(reverse(name), follow=True)
+    return client.get(reverse(name))
 
 
 def _french_interface_sentences() -> list[str]:
