@@ -241,3 +241,31 @@ def test_category_typed_slug_must_be_free(writer):
     with pytest.raises(ValidationError) as caught:
         services.category_create(actor=writer, name="Le climat", slug="climat")
     assert "Climat" in caught.value.message_dict["slug"][0]
+
+
+def test_cache_keys_bumped_by_each_change(writer):
+    article = _draft(writer)
+    keys = ["articles", f"article:{article.pk}"]
+
+    def bumped(action):
+        before = versions(keys)
+        action()
+        after = versions(keys)
+        return {key for key in keys if after[key] > before[key]}
+
+    # A draft is not on any list: only its own key moves.
+    assert bumped(
+        lambda: services.article_update(actor=writer, article=article, data={"body": "Autre"})
+    ) == {f"article:{article.pk}"}
+    assert bumped(lambda: services.article_publish(actor=writer, article=article)) == set(keys)
+    assert bumped(
+        lambda: services.article_update(actor=writer, article=article, data={"body": "Encore"})
+    ) == set(keys)
+    assert bumped(
+        lambda: services.article_unpublish(actor=writer, article=article, reason="Erreur")
+    ) == set(keys)
+    category = services.category_create(actor=writer, name="Climat")
+    assert bumped(
+        lambda: services.category_update(actor=writer, category=category, name="Climat et eau")
+    ) == {"articles"}
+    assert bumped(lambda: services.category_delete(actor=writer, category=category)) == {"articles"}
