@@ -43,6 +43,7 @@ def _person(**kw):
 
 def test_weekly_digest_groups_by_circle_with_both_parts_and_headers(settings):
     settings.SITE_URL = "https://essaim.exemple.org"
+    settings.SITE_ORIGIN = "https://essaim.exemple.org"
     person = _person(given_name="Louise")
     lyon, brest = make_circle("Antenne de Lyon"), make_circle("Antenne de Brest")
     notifications(person, 2, kind=WEEKLY_KIND, circle=lyon)
