@@ -1,0 +1,437 @@
+"""The who-brought-whom tree: attribution, staff correction, paths and cached counts.
+
+`Person.referred_by` is the truth. Beside it each person keeps a materialized path (the
+ids of the ancestors and the person, each a fixed-width base-36 segment of
+:data:`SEGMENT_WIDTH` characters), a depth and two cached counts (whole downline, direct
+referrals). Only the services of this module change them; ``referrals_rebuild``
+recomputes everything from ``referred_by`` (repair tool, bulk loads).
+
+Limits: a segment of 7 base-36 digits holds ids below 36**7 (about 78 billion); the
+1,000-character path holds :data:`MAX_DEPTH` + 1 segments (143 generations).
+
+Concurrency: every change of the tree's shape takes one transaction-scoped lock
+(PostgreSQL advisory lock; SQLite transactions already write one at a time) and then
+locks the rows of the persons involved in id order. Moving a subtree touches every row of
+it and the rows of all ancestors: without the shared lock two moves in the same tree could
+deadlock. Tree changes are rare (a sign-up, a correction) and take milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.core.services import audit_record
+from essaim.people.models import Person
+
+from .models import Campaign, Channel, ReferralEvent, ReferralEventKind, ReferralLink
+
+SEGMENT_WIDTH = 7
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+MAX_ID = 36**SEGMENT_WIDTH - 1
+PATH_LENGTH = 1000
+# Depth of the deepest person a path can hold (a root has depth 0).
+MAX_DEPTH = PATH_LENGTH // SEGMENT_WIDTH - 1
+# Sorts after every digit of a segment: [path, path + PATH_END) is the subtree of path.
+PATH_END = "~"
+# Arbitrary constant naming the tree lock among PostgreSQL advisory locks.
+TREE_LOCK_KEY = 0x45535341494D  # "ESSAIM"
+
+
+def segment(person_id: int) -> str:
+    """Return the fixed-width base-36 path segment of a person id."""
+    if person_id < 0 or person_id > MAX_ID:
+        raise ValueError(f"Person id {person_id} does not fit in a path segment")
+    digits = []
+    value = person_id
+    while value:
+        value, rest = divmod(value, 36)
+        digits.append(DIGITS[rest])
+    return "".join(reversed(digits)).rjust(SEGMENT_WIDTH, "0")
+
+
+def path_ids(path: str) -> list[int]:
+    """Return the person ids of a path, from the root down."""
+    return [int(path[i : i + SEGMENT_WIDTH], 36) for i in range(0, len(path), SEGMENT_WIDTH)]
+
+
+def subtree_q(path: str, *, prefix: str = "") -> Q:
+    """Return the filter selecting a path and everything below it (an index range)."""
+    return Q(**{f"{prefix}referral_path__gte": path, f"{prefix}referral_path__lt": path + PATH_END})
+
+
+def _lock_tree() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+
+
+def _lock_people(ids: set[int]) -> dict[int, Person]:
+    # Locked in id order, re-read: the instances callers hold may be stale.
+    return {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
+    }
+
+
+def referral_path_ensure(person: Person) -> str:
+    """Compute and save the path of a person whose path is still empty; return it."""
+    if person.referral_path:
+        return person.referral_path
+    chain: list[Person] = [person]
+    seen = {person.pk}
+    # Walk up until a computed path or a root (a person created elsewhere has none yet).
+    while chain[-1].referred_by_id is not None and not chain[-1].referral_path:
+        parent = Person.objects.get(pk=chain[-1].referred_by_id)
+        if parent.pk in seen:
+            raise ValidationError(_("Le parrainage de cette personne forme une boucle."))
+        seen.add(parent.pk)
+        chain.append(parent)
+    top = chain[-1]
+    if not top.referral_path:
+        top.referral_path = segment(top.pk)
+        top.referral_depth = 0
+        Person.objects.filter(pk=top.pk).update(referral_path=top.referral_path, referral_depth=0)
+    for child, parent in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
+        child.referral_path = parent.referral_path + segment(child.pk)
+        child.referral_depth = parent.referral_depth + 1
+        Person.objects.filter(pk=child.pk).update(
+            referral_path=child.referral_path, referral_depth=child.referral_depth
+        )
+    return person.referral_path
+
+
+def _subtree_height(person: Person) -> int:
+    """Return how many generations lie below a person (0 without referrals)."""
+    if not person.downline_count:
+        return 0
+    deepest = Person.objects.filter(subtree_q(person.referral_path)).aggregate(
+        deepest=Max("referral_depth")
+    )["deepest"]
+    return int(deepest or person.referral_depth) - person.referral_depth
+
+
+def _refusal(person: Person, referrer: Person | None) -> str | None:
+    """Return why the referrer cannot become the person's referrer, or None."""
+    if referrer is None:
+        return None
+    if referrer.pk == person.pk:
+        return _("Une personne ne peut pas s'être amenée elle-même.")
+    if person.pk in path_ids(referrer.referral_path):
+        return _(
+            "%(referrer)s fait partie des personnes amenées par %(person)s : "
+            "ce parrainage formerait une boucle."
+        ) % {"referrer": referrer, "person": person}
+    if referrer.referral_depth + 1 + _subtree_height(person) > MAX_DEPTH:
+        return _("Le réseau serait trop profond (plus de %(max)d générations).") % {
+            "max": MAX_DEPTH
+        }
+    return None
+
+
+def _move(person: Person, new_parent: Person | None) -> None:
+    """Re-hang the locked person and their subtree under new_parent, fixing every count."""
+    old_path = person.referral_path
+    old_ancestors = path_ids(old_path)[:-1]
+    moved = 1 + person.downline_count
+    if old_ancestors:
+        Person.objects.filter(pk__in=old_ancestors).update(
+            downline_count=F("downline_count") - moved
+        )
+        Person.objects.filter(pk=old_ancestors[-1]).update(
+            direct_referrals_count=F("direct_referrals_count") - 1
+        )
+    if new_parent is None:
+        new_path = segment(person.pk)
+        new_depth = 0
+    else:
+        new_path = new_parent.referral_path + segment(person.pk)
+        new_depth = new_parent.referral_depth + 1
+        new_ancestors = path_ids(new_parent.referral_path)
+        Person.objects.filter(pk__in=new_ancestors).update(
+            downline_count=F("downline_count") + moved
+        )
+        Person.objects.filter(pk=new_parent.pk).update(
+            direct_referrals_count=F("direct_referrals_count") + 1
+        )
+    if new_path != old_path:
+        delta = new_depth - person.referral_depth
+        rows = Person.objects.filter(subtree_q(old_path))
+        if not person.downline_count:
+            rows = Person.objects.filter(pk=person.pk)
+        # One statement for the whole subtree: new prefix + the rest of each path.
+        rows.update(
+            referral_path=Concat(Value(new_path), Substr("referral_path", len(old_path) + 1)),
+            referral_depth=F("referral_depth") + delta,
+        )
+    person.referral_path = new_path
+    person.referral_depth = new_depth
+
+
+def _copy_tree_fields(source: Person, target: Person) -> None:
+    for name in (
+        "referred_by_id",
+        "referred_at",
+        "referral_path",
+        "referral_depth",
+        "downline_count",
+        "direct_referrals_count",
+    ):
+        setattr(target, name, getattr(source, name))
+
+
+@transaction.atomic
+def referral_attribute(
+    *,
+    person: Person,
+    referrer: Person,
+    at: datetime,
+    link: ReferralLink | None = None,
+    campaign: Campaign | None = None,
+    channel: str = Channel.LINK,
+) -> bool:
+    """Attribute a person to their referrer once (first touch wins); tell whether it was done.
+
+    Nothing changes, and False is returned, when the person already has a referrer, when
+    the referrer is the person, or when the referrer is in the person's own downline
+    (a cycle).
+    """
+    if person.pk == referrer.pk:
+        return False
+    _lock_tree()
+    locked = _lock_people({person.pk, referrer.pk})
+    if person.pk not in locked or referrer.pk not in locked:
+        return False
+    target, parent = locked[person.pk], locked[referrer.pk]
+    if target.referred_by_id is not None:
+        _copy_tree_fields(target, person)
+        return False
+    referral_path_ensure(target)
+    referral_path_ensure(parent)
+    if _refusal(target, parent) is not None:
+        return False
+    _move(target, parent)
+    target.referred_by_id = parent.pk
+    target.referred_at = at
+    Person.objects.filter(pk=target.pk).update(referred_by=parent, referred_at=at)
+    _copy_tree_fields(target, person)
+    audit_record(
+        actor=None,
+        action="referral.attribute",
+        target=target,
+        details={
+            "referrer": parent.pk,
+            "link": link.code if link is not None else "",
+            "campaign": campaign.pk if campaign is not None else None,
+            "channel": str(channel),
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def referral_correct(
+    *, actor: User | None, person: Person, referrer: Person | None, note: str
+) -> None:
+    """Change (or remove, with referrer=None) who brought a person in, recording why."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Indiquez la raison de la correction."))
+    if referrer is not None and referrer.pk == person.pk:
+        raise ValidationError(_("Une personne ne peut pas s'être amenée elle-même."))
+    _lock_tree()
+    ids = {person.pk} | ({referrer.pk} if referrer is not None else set())
+    if person.referred_by_id is not None:
+        ids.add(person.referred_by_id)
+    locked = _lock_people(ids)
+    target = locked[person.pk]
+    if target.referred_by_id is not None and target.referred_by_id not in locked:
+        # The referrer changed since the caller read the person: lock the current one too.
+        locked.update(_lock_people({target.referred_by_id}))
+    parent = locked[referrer.pk] if referrer is not None else None
+    if referrer is not None and parent is None:
+        raise ValidationError(_("Cette personne n'existe plus."))
+    old_id = target.referred_by_id
+    if old_id == (parent.pk if parent is not None else None):
+        raise ValidationError(_("C'est déjà la personne qui l'a amenée : rien n'a changé."))
+    referral_path_ensure(target)
+    if parent is not None:
+        referral_path_ensure(parent)
+    refusal = _refusal(target, parent)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    old = locked.get(old_id) if old_id is not None else None
+    _move(target, parent)
+    target.referred_by_id = parent.pk if parent is not None else None
+    target.referred_at = timezone.now() if parent is not None else None
+    Person.objects.filter(pk=target.pk).update(
+        referred_by=target.referred_by_id, referred_at=target.referred_at
+    )
+    # What the person did is credited to whoever brought them in: follow the correction.
+    moved_events = ReferralEvent.objects.filter(person=target).update(referrer=parent)
+    _copy_tree_fields(target, person)
+    audit_record(
+        actor=actor,
+        action="referral.correct",
+        target=target,
+        details={
+            "old_referrer": [old.pk, str(old)] if old is not None else None,
+            "new_referrer": [parent.pk, str(parent)] if parent is not None else None,
+            "note": note,
+            "events_moved": moved_events,
+        },
+    )
+
+
+def referral_event_record(
+    *,
+    person: Person,
+    kind: str,
+    at: datetime,
+    link: ReferralLink | None = None,
+    campaign: Campaign | None = None,
+    channel: str = Channel.LINK,
+    amount_cents: int = 0,
+) -> ReferralEvent:
+    """Record what a person did, credited to whoever brought them in."""
+    if kind not in ReferralEventKind.values:
+        raise ValidationError(_("Type d'événement inconnu."))
+    if channel not in Channel.values:
+        raise ValidationError(_("Canal inconnu."))
+    if amount_cents < 0:
+        raise ValidationError(_("Le montant ne peut pas être négatif."))
+    referrer_id = Person.objects.filter(pk=person.pk).values_list("referred_by", flat=True).first()
+    return ReferralEvent.objects.create(
+        person=person,
+        referrer_id=referrer_id,
+        kind=kind,
+        link=link,
+        campaign=campaign,
+        channel=channel,
+        amount_cents=amount_cents,
+        created_at=at,
+    )
+
+
+# --- From-scratch recomputation ------------------------------------------------------
+
+
+@dataclass
+class TreeState:
+    """Paths, depths and counts of every person, computed from referred_by alone."""
+
+    paths: dict[int, str] = field(default_factory=dict)
+    depths: dict[int, int] = field(default_factory=dict)
+    downline: dict[int, int] = field(default_factory=dict)
+    direct: dict[int, int] = field(default_factory=dict)
+    # Persons whose referred_by formed a loop (or went past MAX_DEPTH): detached.
+    broken: list[int] = field(default_factory=list)
+
+
+def tree_compute(parents: dict[int, int | None]) -> TreeState:
+    """Compute every path and count from a map person id -> referrer id."""
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for pid, parent in parents.items():
+        if parent is None or parent not in parents:
+            roots.append(pid)
+        else:
+            children.setdefault(parent, []).append(pid)
+    state = TreeState()
+    order: list[int] = []
+
+    def walk(starts: list[int]) -> None:
+        stack = list(starts)
+        for root in starts:
+            state.paths[root] = segment(root)
+            state.depths[root] = 0
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            kids = children.get(node, ())
+            state.direct[node] = len(kids)
+            for kid in kids:
+                depth = state.depths[node] + 1
+                if depth > MAX_DEPTH:
+                    state.broken.append(kid)
+                    state.paths[kid] = segment(kid)
+                    state.depths[kid] = 0
+                else:
+                    state.paths[kid] = state.paths[node] + segment(kid)
+                    state.depths[kid] = depth
+                stack.append(kid)
+
+    walk(roots)
+    # Anything unreached sits on a loop: detach its smallest id and walk from there.
+    while len(state.paths) < len(parents):
+        loop_node = min(pid for pid in parents if pid not in state.paths)
+        state.broken.append(loop_node)
+        walk([loop_node])
+    broken = set(state.broken)
+    for node in reversed(order):
+        state.downline.setdefault(node, 0)
+        parent = parents[node]
+        if parent is not None and parent in parents and node not in broken:
+            state.downline[parent] = state.downline.get(parent, 0) + 1 + state.downline[node]
+    return state
+
+
+def referrals_rebuild(*, batch_size: int = 5000, log: Any = None) -> dict[str, int]:
+    """Recompute every path and cached count from referred_by; write only what differs."""
+    parents: dict[int, int | None] = dict(
+        Person.objects.values_list("pk", "referred_by_id").iterator(chunk_size=20000)
+    )
+    state = tree_compute(parents)
+    changed = 0
+    with transaction.atomic():
+        _lock_tree()
+        if state.broken:
+            Person.objects.filter(pk__in=state.broken).update(referred_by=None, referred_at=None)
+        batch: list[Person] = []
+        current = Person.objects.values_list(
+            "pk", "referral_path", "referral_depth", "downline_count", "direct_referrals_count"
+        ).order_by("pk")
+        for pk, path, depth, down, direct in current.iterator(chunk_size=20000):
+            want = (
+                state.paths[pk],
+                state.depths[pk],
+                state.downline.get(pk, 0),
+                state.direct.get(pk, 0),
+            )
+            if (path, depth, down, direct) == want:
+                continue
+            batch.append(
+                Person(
+                    pk=pk,
+                    referral_path=want[0],
+                    referral_depth=want[1],
+                    downline_count=want[2],
+                    direct_referrals_count=want[3],
+                )
+            )
+            if len(batch) >= batch_size:
+                changed += _write(batch)
+                batch = []
+                if log is not None:
+                    log(f"  {changed:,} personnes recalculées".replace(",", " "))
+        changed += _write(batch)
+    return {"persons": len(parents), "changed": changed, "loops_broken": len(state.broken)}
+
+
+def _write(batch: list[Person]) -> int:
+    if not batch:
+        return 0
+    Person.objects.bulk_update(
+        batch,
+        ["referral_path", "referral_depth", "downline_count", "direct_referrals_count"],
+    )
+    return len(batch)
