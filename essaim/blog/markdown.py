@@ -127,7 +127,9 @@ def _render_link_open(
 
 def _parser() -> MarkdownIt:
     # "commonmark" limits nesting to 20 levels: deep quotes or lists cannot exhaust the parser.
-    md = MarkdownIt("commonmark", {"html": False, "breaks": False}).enable(
+    # A single line break stays a line break (text pasted from a word processor keeps its
+    # lines), as in member posts.
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
         ["table", "strikethrough"]
     )
     md.add_render_rule("image", _render_image)

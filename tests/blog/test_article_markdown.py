@@ -135,3 +135,8 @@ def test_huge_table_is_refused():
     with pytest.raises(ValidationError) as caught:
         check_article_markdown(header + "| 1 | 2 |\n" * (MAX_TABLE_ROWS + 1))
     assert "300 lignes" in caught.value.messages[0]
+
+
+def test_single_line_breaks_are_kept():
+    html = render_article_markdown("Adresse :\n12 rue des Lilas\n44000 Nantes")
+    assert html.strip() == "<p>Adresse :<br>\n12 rue des Lilas<br>\n44000 Nantes</p>"
