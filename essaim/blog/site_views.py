@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.core.http import absolute_url
+from essaim.core.pagecache import page_versions
 from essaim.core.selectors import organisation_get
 
 from . import selectors as blog
@@ -170,9 +171,7 @@ def _list_page(
         else "",
         "next_url": _with_page(base_path, page.next_page_number()) if page.has_next() else "",
         "crumbs": crumbs,
-        "categories": blog.categories_in_use(language),
-        "tags": blog.tags_in_use(language),
-        "months": blog.archive_months(language),
+        **blog.blog_sidebar(language, articles_version=page_versions(request).get("articles")),
         "current_category": category,
         "empty_text": empty_text or _("Aucun article publié pour l'instant."),
     }

@@ -62,6 +62,11 @@ def versions(keys: Iterable[str]) -> dict[str, int]:
     return {key: int(found.get(key, 0)) for key in wanted}
 
 
+def page_versions(request: HttpRequest) -> dict[str, int]:
+    """Return the versions read for this request's cache key (empty when not cached)."""
+    return dict(getattr(request, "_page_versions", {}))
+
+
 def is_cacheable(request: HttpRequest) -> bool:
     """Tell whether this request may be answered from, and stored in, the page cache."""
     if request.method not in ("GET", "HEAD"):
@@ -75,6 +80,8 @@ def is_cacheable(request: HttpRequest) -> bool:
 def page_key(request: HttpRequest, deps: Iterable[str], *, daily: bool = False) -> str:
     """Build the cache key of a page: path, query, language and dependency versions."""
     current = versions([SITE, *deps])
+    # Kept for the view: parts of the page cached on their own use the same versions.
+    request._page_versions = current  # type: ignore[attr-defined]
     parts = [
         request.get_host(),
         request.get_full_path(),

@@ -283,12 +283,13 @@ def test_index_query_count_does_not_grow_with_articles(
             published(start + number + 1, category=category, tags=[tag], cover=BlogImageFactory())
 
     make(2, 0)
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(LIST_QUERIES + SIDEBAR_QUERIES):
         html_of(client.get("/blog/"))
     make(30, 40)
     bump("articles")
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(LIST_QUERIES + SIDEBAR_QUERIES):
         html_of(client.get("/blog/"))
+    # The side navigation is computed once per version of the articles, for every list.
     with django_assert_num_queries(LIST_QUERIES):
         html_of(client.get("/blog/?page=2"))
     category_url = reverse("blog:category", kwargs={"slug": "rubrique-1"})
@@ -302,8 +303,24 @@ def test_index_query_count_does_not_grow_with_articles(
         html_of(client.get(f"/blog/archives/{moment.year}/{moment.month}/"))
 
 
-# versions, count, page, categories, tags, archive months
-LIST_QUERIES = 6
+# versions, count, page
+LIST_QUERIES = 3
+# categories, tags, archive months (once per version of "articles")
+SIDEBAR_QUERIES = 3
+
+
+def test_side_navigation_follows_the_articles(client: Client, admin_user: Any) -> None:
+    from essaim.blog.services import article_unpublish
+
+    news = CategoryFactory(slug="actualites", name="Actualités")
+    tag = TagFactory(slug="jardin", name="jardin")
+    article = published(1, category=news, tags=[tag])
+    html = html_of(client.get("/blog/"))
+    assert 'href="/blog/categorie/actualites/"' in html and 'href="/blog/etiquette/jardin/"' in html
+    article_unpublish(actor=admin_user, article=article, reason="Doublon")
+    html = html_of(client.get("/blog/?page=1"))
+    assert "actualites" not in html and "jardin" not in html
+    assert "/blog/archives/" not in html
 
 
 def test_category_page_lists_its_articles_and_advertises_its_feeds(client: Client) -> None:
