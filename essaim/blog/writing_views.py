@@ -128,6 +128,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- Writing -------------------------------------------------------------------------------
 
 
+def markdown_snippet(image: BlogImage) -> str:
+    """The Markdown that shows an image, its text alternative between the brackets."""
+    alt = " ".join(image.alt_text.replace("[", "(").replace("]", ")").split())
+    return f"![{alt}]({image.file.url})"
+
+
+def _with_snippets(images: Any) -> list[BlogImage]:
+    images = list(images)
+    for image in images:
+        image.markdown = markdown_snippet(image)  # type: ignore[attr-defined]
+    return images
+
+
 def _editor(
     request: HttpRequest,
     form: ArticleForm,
@@ -136,7 +149,13 @@ def _editor(
     preview_html: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    context: dict[str, Any] = {"form": form, "article": article, "preview_html": preview_html}
+    context: dict[str, Any] = {
+        "form": form,
+        "article": article,
+        "preview_html": preview_html,
+        # The latest pictures, ready to paste into the text.
+        "recent_images": _with_snippets(BlogImage.objects.order_by("-created_at", "-id")[:8]),
+    }
     if article is not None:
         context.update(
             schedule_form=ScheduleForm(
@@ -477,9 +496,7 @@ def image_library(request: HttpRequest) -> HttpResponse:
         status = 400
     images = BlogImage.objects.select_related("uploaded_by__person").order_by("-created_at", "-id")
     page = Paginator(images, IMAGES_PER_PAGE).get_page(request.GET.get("page"))
-    for image in page.object_list:
-        alt = image.alt_text.replace("[", "(").replace("]", ")")
-        image.markdown = f"![{alt}]({image.file.url})"  # type: ignore[attr-defined]
+    _with_snippets(page.object_list)
     return _page(request, "blog/writing/images.html", {"form": form, "page": page}, status=status)
 
 

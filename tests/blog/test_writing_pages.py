@@ -279,3 +279,20 @@ def test_saving_over_someone_elses_newer_version_is_refused_once(writer_client, 
     assert response.status_code == 302
     colleague.refresh_from_db()
     assert colleague.body == "Mon texte"
+
+
+def test_editor_offers_the_latest_images_to_insert(writer_client, django_assert_num_queries):
+    article = ArticleFactory(status=PublicationStatus.DRAFT)
+    url = reverse("writing:article_edit", kwargs={"pk": article.pk})
+    BlogImageFactory(alt_text="Le [premier] local")
+    writer_client.get(url)
+    with django_assert_num_queries(13) as first:
+        writer_client.get(url)
+    BlogImageFactory.create_batch(12)
+    with django_assert_num_queries(len(first.captured_queries)):
+        page = writer_client.get(url).content.decode()
+    assert page.count('class="copy-source"') == 8
+    assert "Le (premier) local" not in page  # the oldest of 13 is not among the latest 8
+    newest = BlogImageFactory(alt_text="Le [nouveau] local")
+    page = writer_client.get(url).content.decode()
+    assert f'value="![Le (nouveau) local]({newest.file.url})"' in page
