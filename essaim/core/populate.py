@@ -1156,12 +1156,30 @@ def populate_blog(ctx: Context) -> None:
     ctx.tables |= {Article._meta.db_table, through._meta.db_table, Story._meta.db_table}
 
 
+def populate_referrals(ctx: Context) -> None:
+    """Hang the new people in a referral forest (one deep chain), with links and activity."""
+    from essaim.referrals.populate import populate_referral_tree
+
+    counts = populate_referral_tree(
+        rng=ctx.rng, now=ctx.now, batch_size=ctx.batch_size, log=ctx.log
+    )
+    ctx.counts.update(counts)
+    ctx.tables |= {
+        "people_person",
+        "referrals_referrallink",
+        "referrals_referralevent",
+        "referrals_invitation",
+        "referrals_linkvisitday",
+    }
+
+
 SECTIONS: list[tuple[str, Callable[[Context], None]]] = [
     ("people", populate_people),
     ("circles", populate_circles),
     ("discussions", populate_discussions),
     ("actions", populate_actions),
     ("blog", populate_blog),
+    ("referrals", populate_referrals),
 ]
 
 

@@ -18,6 +18,7 @@ deadlock. Tree changes are rare (a sign-up, a correction) and take milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -391,47 +392,107 @@ def referrals_rebuild(*, batch_size: int = 5000, log: Any = None) -> dict[str, i
         Person.objects.values_list("pk", "referred_by_id").iterator(chunk_size=20000)
     )
     state = tree_compute(parents)
-    changed = 0
     with transaction.atomic():
         _lock_tree()
         if state.broken:
             Person.objects.filter(pk__in=state.broken).update(referred_by=None, referred_at=None)
-        batch: list[Person] = []
         current = Person.objects.values_list(
             "pk", "referral_path", "referral_depth", "downline_count", "direct_referrals_count"
         ).order_by("pk")
-        for pk, path, depth, down, direct in current.iterator(chunk_size=20000):
-            want = (
+        changed: list[tuple[Any, ...]] = []
+        for pk, *stored in current.iterator(chunk_size=20000):
+            want = [
                 state.paths[pk],
                 state.depths[pk],
                 state.downline.get(pk, 0),
                 state.direct.get(pk, 0),
-            )
-            if (path, depth, down, direct) == want:
-                continue
-            batch.append(
-                Person(
-                    pk=pk,
-                    referral_path=want[0],
-                    referral_depth=want[1],
-                    downline_count=want[2],
-                    direct_referrals_count=want[3],
-                )
-            )
-            if len(batch) >= batch_size:
-                changed += _write(batch)
-                batch = []
-                if log is not None:
-                    log(f"  {changed:,} personnes recalculées".replace(",", " "))
-        changed += _write(batch)
-    return {"persons": len(parents), "changed": changed, "loops_broken": len(state.broken)}
+            ]
+            if stored != want:
+                changed.append((pk, *want))
+        if log is not None:
+            log(f"  {len(changed):,} personnes à recalculer".replace(",", " "))
+        tree_bulk_write(
+            changed,
+            columns=(
+                "referral_path",
+                "referral_depth",
+                "downline_count",
+                "direct_referrals_count",
+            ),
+        )
+    return {"persons": len(parents), "changed": len(changed), "loops_broken": len(state.broken)}
 
 
-def _write(batch: list[Person]) -> int:
-    if not batch:
-        return 0
-    Person.objects.bulk_update(
-        batch,
-        ["referral_path", "referral_depth", "downline_count", "direct_referrals_count"],
+TREE_COLUMNS = (
+    "referred_by_id",
+    "referred_at",
+    "created_at",
+    "referral_path",
+    "referral_depth",
+    "downline_count",
+    "direct_referrals_count",
+)
+_COLUMN_TYPES = {
+    "referred_by_id": "bigint",
+    "referred_at": "timestamp with time zone",
+    "created_at": "timestamp with time zone",
+    "referral_path": "varchar(1000)",
+    "referral_depth": "integer",
+    "downline_count": "integer",
+    "direct_referrals_count": "integer",
+}
+
+
+def tree_bulk_write(rows: Iterable[tuple[Any, ...]], *, columns: Sequence[str]) -> int:
+    """Write (id, *columns) rows onto people in one UPDATE … FROM a temporary table.
+
+    Django's bulk_update builds a CASE per field and row: 7 s for 3,000 rows on SQLite.
+    Loading a temporary table (COPY on PostgreSQL) and joining it is about 100 times faster.
+    """
+    for name in columns:
+        if name not in _COLUMN_TYPES:
+            raise ValueError(name)
+    quote = connection.ops.quote_name
+    table = quote("essaim_tree_load")
+    postgres = connection.vendor == "postgresql"
+    definition = ", ".join(
+        f"{quote(c)} {_COLUMN_TYPES[c] if postgres else 'text'}" for c in columns
     )
-    return len(batch)
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY, {definition})")
+        if postgres:
+            with cursor.cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {table} (id, {', '.join(quote(c) for c in columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        else:
+            marks = ", ".join(["%s"] * (len(columns) + 1))
+            insert = f"INSERT INTO {table} VALUES ({marks})"  # noqa: S608 - quoted names
+            batch: list[tuple[Any, ...]] = []
+            for row in rows:
+                batch.append(
+                    tuple(
+                        connection.ops.adapt_datetimefield_value(v)
+                        if isinstance(v, datetime)
+                        else v
+                        for v in row
+                    )
+                )
+                if len(batch) >= 20000:
+                    cursor.executemany(insert, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(insert, batch)
+                count += len(batch)
+        assignments = ", ".join(f"{quote(c)} = {table}.{quote(c)}" for c in columns)
+        person = quote(Person._meta.db_table)
+        cursor.execute(
+            f"UPDATE {person} SET {assignments} FROM {table} WHERE {person}.id = {table}.id"  # noqa: S608
+        )
+        cursor.execute(f"DROP TABLE {table}")
+    return count
