@@ -281,6 +281,12 @@ class ImageUploadForm(forms.Form):
         return upload
 
 
+class ImageEditForm(forms.Form):
+    alt_text = ImageUploadForm.base_fields["alt_text"]
+    caption = ImageUploadForm.base_fields["caption"]
+    credit = ImageUploadForm.base_fields["credit"]
+
+
 class CategoryForm(forms.Form):
     name = forms.CharField(
         label=_("Nom"),

@@ -650,16 +650,7 @@ def image_upload(
     credit: str = "",
 ) -> BlogImage:
     """Check, clean and store an image, then have its responsive variants made."""
-    alt = " ".join((alt_text or "").split())
-    if not alt:
-        raise ValidationError(
-            {
-                "alt_text": _(
-                    "Décrivez l'image en quelques mots : ce texte est lu aux personnes qui ne "
-                    "la voient pas."
-                )
-            }
-        )
+    alt = _clean_alt(alt_text)
     if file.size is not None and file.size > 10 * 1024 * 1024:
         raise ValidationError(
             {"file": _("Ce fichier dépasse 10 Mo : réduisez l'image avant de l'envoyer.")}
@@ -669,7 +660,7 @@ def image_upload(
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
     image = BlogImage(
-        alt_text=alt[:250],
+        alt_text=alt,
         caption=" ".join((caption or "").split())[:250],
         credit=" ".join((credit or "").split())[:150],
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
@@ -682,6 +673,42 @@ def image_upload(
     image_id = image.pk
     transaction.on_commit(lambda: blog_image_variants.enqueue(image_id))
     return image
+
+
+def _clean_alt(alt_text: str) -> str:
+    alt = " ".join((alt_text or "").split())
+    if not alt:
+        raise ValidationError(
+            {
+                "alt_text": _(
+                    "Décrivez l'image en quelques mots : ce texte est lu aux personnes qui ne "
+                    "la voient pas."
+                )
+            }
+        )
+    return alt[:250]
+
+
+@transaction.atomic
+def image_update(
+    *, actor: User | None, image: BlogImage, alt_text: str, caption: str = "", credit: str = ""
+) -> BlogImage:
+    """Change an image's text alternative, caption or credit (pages showing it as cover follow)."""
+    locked = BlogImage.objects.select_for_update().get(pk=image.pk)
+    locked.alt_text = _clean_alt(alt_text)
+    locked.caption = " ".join((caption or "").split())[:250]
+    locked.credit = " ".join((credit or "").split())[:150]
+    locked.save(update_fields=["alt_text", "caption", "credit", "updated_at"])
+    keys: list[str] = []
+    for article in Article.objects.filter(Q(cover=locked) | Q(social_image=locked)).only(
+        "pk", "status"
+    ):
+        keys.append(article_key(article))
+        if _is_public(article):
+            keys.append(ARTICLES)
+    if keys:
+        bump(*keys)
+    return locked
 
 
 def image_variants_make(*, image_id: int) -> int:

@@ -29,6 +29,7 @@ from . import services
 from .forms import (
     ArticleForm,
     CategoryForm,
+    ImageEditForm,
     ImageUploadForm,
     PreviewForm,
     ScheduleForm,
@@ -498,6 +499,25 @@ def image_library(request: HttpRequest) -> HttpResponse:
     page = Paginator(images, IMAGES_PER_PAGE).get_page(request.GET.get("page"))
     _with_snippets(page.object_list)
     return _page(request, "blog/writing/images.html", {"form": form, "page": page}, status=status)
+
+
+@require(WRITE)
+@require_http_methods(["GET", "POST"])
+def image_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_object_or_404(BlogImage, pk=pk)
+    initial = {"alt_text": image.alt_text, "caption": image.caption, "credit": image.credit}
+    form = ImageEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.image_update(actor=request.user, image=image, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Image enregistrée."))
+            return redirect("writing:image_library")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "image": image, "snippet": markdown_snippet(image)}
+    return _page(request, "blog/writing/image_form.html", context, status=status)
 
 
 # --- Categories ----------------------------------------------------------------------------

@@ -235,3 +235,24 @@ def test_upload_page_shows_clear_errors(writer_client):
     image = BlogImage.objects.get()
     assert image.file.name.split("/")[-1].startswith("vacances-ete")
     assert f"![Plage]({image.file.url})" in response.content.decode()
+
+
+def test_alt_text_can_be_corrected_and_cover_pages_follow(writer_client):
+    image = BlogImageFactory(alt_text="photo")
+    article = ArticleFactory(cover=image)
+    keys = ["articles", f"article:{article.pk}"]
+    before = versions(keys)
+    url = reverse("writing:image_edit", kwargs={"pk": image.pk})
+    refused = writer_client.post(url, {"alt_text": "  "})
+    assert refused.status_code == 400
+    assert "Décrivez l" in refused.content.decode()
+    image.refresh_from_db()
+    assert image.alt_text == "photo"
+    response = writer_client.post(
+        url, {"alt_text": "Deux bénévoles accueillent une famille", "credit": "Léa M."}
+    )
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert (image.alt_text, image.credit) == ("Deux bénévoles accueillent une famille", "Léa M.")
+    after = versions(keys)
+    assert all(after[key] > before[key] for key in keys)

@@ -36,6 +36,12 @@ def _revision() -> dict[str, Any]:
     return {"pk": article.pk, "revision_id": article.revisions.get().pk}
 
 
+def _image() -> dict[str, Any]:
+    from tests.blog.factories import BlogImageFactory
+
+    return {"pk": BlogImageFactory().pk}
+
+
 def _category() -> dict[str, Any]:
     return {"pk": CategoryFactory().pk}
 
@@ -98,6 +104,15 @@ ROUTES = [
     Route("writing:revision_restore", allowed=WRITERS, kwargs=_revision, method="post", ok=(302,)),
     Route("writing:image_library", allowed=WRITERS),
     Route("writing:image_library", allowed=WRITERS, method="post", data=_image_data, ok=(302,)),
+    Route("writing:image_edit", allowed=WRITERS, kwargs=_image),
+    Route(
+        "writing:image_edit",
+        allowed=WRITERS,
+        kwargs=_image,
+        method="post",
+        data=lambda: {"alt_text": "Une autre description"},
+        ok=(302,),
+    ),
     Route("writing:category_list", allowed=WRITERS),
     Route(
         "writing:category_list",
