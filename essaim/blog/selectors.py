@@ -186,12 +186,18 @@ def article_translations(article: Article) -> list[Article]:
     condition = Q(translation_of=article)
     if article.translation_of_id:
         condition |= Q(pk=article.translation_of_id) | Q(translation_of=article.translation_of_id)
-    return list(
-        Article.objects.filter(condition, status=PublicationStatus.PUBLISHED)
-        .exclude(pk=article.pk)
-        .exclude(language=article.language)
-        .only("id", "slug", "language", "title")
-        .order_by("language", "id")
+    # Only the translation links in SQL (their index finds the few rows at once; with the
+    # status too, SQLite walks the status index over every published article).
+    candidates = Article.objects.filter(condition).only("id", "slug", "language", "title", "status")
+    return sorted(
+        (
+            other
+            for other in candidates
+            if other.pk != article.pk
+            and other.status == PublicationStatus.PUBLISHED
+            and other.language != article.language
+        ),
+        key=lambda other: (other.language, other.pk),
     )
 
 
@@ -213,17 +219,11 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
     base = Article.objects.filter(
         status=PublicationStatus.PUBLISHED, language=article.language
     ).only("id", "slug", "title", "published_at")
-    moment, pk = article.published_at, article.pk
-    older = (
-        base.filter(Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk))
-        .order_by("-published_at", "-id")
-        .first()
-    )
-    newer = (
-        base.filter(Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk))
-        .order_by("published_at", "id")
-        .first()
-    )
+    moment = article.published_at
+    # Plain ranges, so each is one step along the (status, language, published_at) index;
+    # an article published at the very same microsecond is simply not a neighbour.
+    older = base.filter(published_at__lt=moment).order_by("-published_at", "-id").first()
+    newer = base.filter(published_at__gt=moment).order_by("published_at", "id").first()
     return older, newer
 
 
