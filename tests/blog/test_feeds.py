@@ -284,3 +284,35 @@ def test_feed_query_count_is_constant(
     with django_assert_num_queries(4):  # + the category
         url = reverse("blog:category_feed_atom", kwargs={"slug": "actualites"})
         assert client.get(url).status_code == 200
+
+
+def test_feeds_and_sitemap_follow_the_publishing_services_through_the_cache(
+    client: Client, writer: Any
+) -> None:
+    """Draft, scheduled, published, unpublished: every step shows at once, nothing stale."""
+    from essaim.blog import services
+
+    def shown() -> tuple[bool, bool, bool]:
+        rss = client.get(reverse("blog:feed_rss")).content.decode()
+        atom = client.get(reverse("blog:feed_atom")).content.decode()
+        sitemap = client.get(reverse("seo:sitemap")).content.decode()
+        path = "/blog/la-fete-des-voisins/"
+        return (path in rss, path in atom, path in sitemap)
+
+    assert shown() == (False, False, False)  # the three pages are now cached
+    article = services.article_create(
+        actor=writer,
+        data={"title": "La fête des voisins", "summary": "Rendez-vous le 12.", "body": "Venez !"},
+    )
+    assert shown() == (False, False, False)
+    when = timezone.now() + dt.timedelta(hours=2)
+    article = services.article_schedule(actor=writer, article=article, publish_at=when)
+    assert shown() == (False, False, False)
+    assert services.articles_publish_due(now=when + dt.timedelta(minutes=1)) == 1
+    assert shown() == (True, True, True)
+    article.refresh_from_db()
+    services.article_update(actor=writer, article=article, data={"noindex": True})
+    # Still announced to subscribers, no longer offered to search engines.
+    assert shown() == (True, True, False)
+    services.article_unpublish(actor=writer, article=article, reason="Date changée")
+    assert shown() == (False, False, False)
