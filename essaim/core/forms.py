@@ -104,6 +104,14 @@ class EurosField(forms.CharField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+REFERRAL_SETTINGS = (
+    "referral_window_days",
+    "invitations_per_day",
+    "invitation_retention_days",
+    "referral_names",
+)
+
+
 class OrganisationForm(forms.ModelForm[Organisation]):
     # Typed in euros, stored in cents; empty means the hours are not valued.
     volunteer_hourly_rate_cents = EurosField(
@@ -156,6 +164,15 @@ class OrganisationForm(forms.ModelForm[Organisation]):
             ),
         ),
         (_("Bénévolat"), ("volunteer_hourly_rate_cents",)),
+        (
+            _("Parrainage"),
+            (
+                "referral_window_days",
+                "invitations_per_day",
+                "invitation_retention_days",
+                "referral_names",
+            ),
+        ),
     )
 
     class Meta:
@@ -181,6 +198,10 @@ class OrganisationForm(forms.ModelForm[Organisation]):
             "receipt_signer_role",
             "receipt_signature",
             "volunteer_hourly_rate_cents",
+            "referral_window_days",
+            "invitations_per_day",
+            "invitation_retention_days",
+            "referral_names",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),
@@ -235,6 +256,19 @@ class OrganisationForm(forms.ModelForm[Organisation]):
         self.fields["postal_code"].widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "postal-code"}
         )
+        # Capillarity settings: a form posted without them keeps the saved values.
+        for name in REFERRAL_SETTINGS:
+            self.fields[name].required = False
+
+    def _keep(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_invitations_per_day(self) -> int:
+        return int(self._keep("invitations_per_day"))
+
+    def clean_referral_names(self) -> str:
+        return str(self._keep("referral_names"))
 
     def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
@@ -260,6 +294,12 @@ class OrganisationForm(forms.ModelForm[Organisation]):
                 code="too_high",
             )
         return cents
+
+    def clean_referral_window_days(self) -> int:
+        return _days_at_least_one(self._keep("referral_window_days"))
+
+    def clean_invitation_retention_days(self) -> int:
+        return _days_at_least_one(self._keep("invitation_retention_days"))
 
     def clean_rna_number(self) -> str:
         return str(self.cleaned_data.get("rna_number", "")).strip().upper()
@@ -328,3 +368,9 @@ class AuditFilterForm(forms.Form):
         field = self.fields["action"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("Toutes")), *actions]
+
+
+def _days_at_least_one(value: int) -> int:
+    if value is None or value < 1 or value > 3650:
+        raise forms.ValidationError(_("Indiquez un nombre de jours entre 1 et 3650."))
+    return value

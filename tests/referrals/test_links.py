@@ -426,3 +426,46 @@ def test_links_page_with_cookie_parsed_by_simplecookie(client: Client, join_link
     parsed = SimpleCookie()
     parsed.load(response.cookies.output(header="").strip())
     assert parsed[COOKIE_NAME].value == response.cookies[COOKIE_NAME].value
+
+
+# --- Organisation settings ---------------------------------------------------------------
+
+
+def _org_post(client: Client, **overrides: str):
+    from tests.core.test_organisation import valid_data
+
+    client.force_login(make_user_for_role("admin"))
+    return client.post(reverse("core:organisation"), valid_data(**overrides))
+
+
+def test_capillarity_settings_are_editable_and_checked(client: Client) -> None:
+    from django.core.cache import cache
+
+    from essaim.core.models import Organisation
+
+    response = _org_post(
+        client,
+        referral_window_days="14",
+        invitations_per_day="10",
+        invitation_retention_days="30",
+        referral_names="full",
+    )
+    assert response.status_code == 302
+    organisation = Organisation.objects.get()
+    assert (
+        organisation.referral_window_days,
+        organisation.invitations_per_day,
+        organisation.invitation_retention_days,
+        organisation.referral_names,
+    ) == (14, 10, 30, "full")
+    cache.clear()
+    response = _org_post(client, referral_window_days="0", invitation_retention_days="99999")
+    assert response.status_code in (200, 400)
+    assert "Indiquez un nombre de jours entre 1 et 3650." in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.referral_window_days == 14
+    # A form posted without these fields keeps them.
+    cache.clear()
+    assert _org_post(client).status_code == 302
+    organisation.refresh_from_db()
+    assert (organisation.referral_window_days, organisation.referral_names) == (14, "full")
