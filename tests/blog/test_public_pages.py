@@ -622,3 +622,14 @@ def test_the_public_home_language_comes_from_the_address_only(client: Client) ->
     assert '<html lang="fr">' in html
     assert 'href="http://127.0.0.1:8000/en/" hreflang="en" lang="en">English</a>' in html
     assert '<html lang="en">' in html_of(client.get("/en/"))
+
+
+def test_only_the_first_card_picture_loads_at_once(client: Client) -> None:
+    for number in range(3):
+        published(number + 1, cover=BlogImageFactory())
+    for url in ("/", "/blog/"):
+        html = html_of(client.get(url))
+        cards = html.split('class="article-card"')[1:]
+        assert len(cards) == 3
+        assert 'loading="eager"' in cards[0].split("</article>")[0]
+        assert all('loading="lazy"' in card.split("</article>")[0] for card in cards[1:])
