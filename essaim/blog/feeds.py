@@ -9,9 +9,11 @@ as description and the full text as ``content:encoded`` / Atom ``content``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +28,26 @@ from .public import public_absolute, public_view, request_language
 
 ITEMS = 20
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+# Site-relative addresses in rendered HTML: src="/media/…", href="/blog/…", and each
+# candidate of a srcset. Feed readers show the text away from the site: they need the host.
+_RELATIVE_ATTR = re.compile(r'(\s(?:src|href)=")(/(?!/))')
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
+
+
+def absolute_html(html: str) -> str:
+    """Prefix the site's origin to the site-relative addresses of rendered HTML."""
+    origin = settings.SITE_ORIGIN
+    html = _RELATIVE_ATTR.sub(lambda m: f"{m.group(1)}{origin}{m.group(2)}", html)
+
+    def srcset(match: re.Match[str]) -> str:
+        candidates = [c.strip() for c in match.group(2).split(",")]
+        fixed = [
+            f"{origin}{c}" if c.startswith("/") and not c.startswith("//") else c
+            for c in candidates
+        ]
+        return f"{match.group(1)}{', '.join(fixed)}{match.group(3)}"
+
+    return _SRCSET.sub(srcset, html)
 
 
 class RssWithContent(feedgenerator.Rss201rev2Feed):
@@ -129,7 +151,7 @@ class ArticleFeed(PublicFeed):
         return names + [tag.name for tag in item.tags.all()]
 
     def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
-        return {"content_html": item.body_html}
+        return {"content_html": absolute_html(item.body_html)}
 
 
 class CategoryFeed(ArticleFeed):
@@ -184,7 +206,7 @@ class StoryFeed(PublicFeed):
 
     def item_extra_kwargs(self, item: Story) -> dict[str, Any]:
         parts = (item.situation_html, item.what_happened_html, item.what_changed_html)
-        return {"content_html": "\n".join(part for part in parts if part)}
+        return {"content_html": absolute_html("\n".join(part for part in parts if part))}
 
 
 def _articles(request: HttpRequest, **kwargs: Any) -> list[str]:

@@ -316,3 +316,34 @@ def test_feeds_and_sitemap_follow_the_publishing_services_through_the_cache(
     assert shown() == (True, True, False)
     services.article_unpublish(actor=writer, article=article, reason="Date changée")
     assert shown() == (False, False, False)
+
+
+def test_full_text_links_and_pictures_are_absolute(client: Client, settings: Any) -> None:
+    from tests.blog.factories import BlogImageFactory
+
+    settings.SITE_ORIGIN = "https://asso.example"
+    image = BlogImageFactory()
+    body = f"Voir [l'autre article](/blog/autre/).\n\n![Des bénévoles]({image.file.url})"
+    ArticleFactory(slug="images", title="Images", body=body)
+    _channel, items = _rss_items(client, reverse("blog:feed_rss"))
+    html = items[0].findtext(f"{CONTENT}encoded")
+    assert 'href="https://asso.example/blog/autre/"' in html
+    assert f'src="https://asso.example{image.file.url}"' in html
+    assert 'src="/' not in html and 'href="/' not in html and 'srcset="/' not in html
+    _feed, entries = _atom_entries(client, reverse("blog:feed_atom"))
+    assert f"https://asso.example{image.file.url}" in entries[0].findtext(f"{ATOM}content")
+
+
+def test_absolute_html_rewrites_every_srcset_candidate(settings: Any) -> None:
+    from essaim.blog.feeds import absolute_html
+
+    settings.SITE_ORIGIN = "https://asso.example"
+    html = (
+        '<source srcset="/media/a-400.webp 400w, /media/a-800.webp 800w">'
+        '<a href="https://ailleurs.example/x">x</a><img src="//cdn.example/i.png" alt="">'
+    )
+    assert absolute_html(html) == (
+        '<source srcset="https://asso.example/media/a-400.webp 400w, '
+        'https://asso.example/media/a-800.webp 800w">'
+        '<a href="https://ailleurs.example/x">x</a><img src="//cdn.example/i.png" alt="">'
+    )
