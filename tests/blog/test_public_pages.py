@@ -23,6 +23,8 @@ from tests.blog.factories import (
     ArticleFactory,
     BlogImageFactory,
     CategoryFactory,
+    StoryConsentFactory,
+    StoryFactory,
     TagFactory,
 )
 
@@ -230,11 +232,13 @@ def test_home_query_count_does_not_grow_with_content(
     category = CategoryFactory()
     published(1, category=category, cover=BlogImageFactory())
     _action()
+    StoryConsentFactory(story=StoryFactory(cover=BlogImageFactory()))
     with django_assert_num_queries(HOME_QUERIES):
         html_of(client.get("/"))
     for number in range(10):
         published(number + 2, category=category, cover=BlogImageFactory())
         _action(start=timezone.now() + dt.timedelta(days=number + 4))
+        StoryConsentFactory(story=StoryFactory(cover=BlogImageFactory()))
     bump("articles", "actions")  # a miss, the organisation still cached
     with django_assert_num_queries(HOME_QUERIES):
         html_of(client.get("/"))
