@@ -526,6 +526,13 @@ def article_restore(*, actor: User | None, revision: ArticleRevision) -> Article
     return restored
 
 
+def articles_are_due(*, now: dt.datetime | None = None) -> bool:
+    """Tell whether a scheduled article's publication time has come."""
+    return Article.objects.filter(
+        status=PublicationStatus.SCHEDULED, publish_at__lte=now or timezone.now()
+    ).exists()
+
+
 def articles_publish_due(*, now: dt.datetime | None = None, batch_size: int = DUE_BATCH) -> int:
     """Publish every scheduled article whose time has come; return how many were published."""
     moment = now or timezone.now()

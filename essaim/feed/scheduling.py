@@ -88,8 +88,13 @@ def _enqueue_email_retries() -> object:
 
 
 def _enqueue_articles_publish_due() -> object:
+    from essaim.blog.services import articles_are_due
     from essaim.blog.tasks import articles_publish_due_task
 
+    # Every minute: enqueue only when an article is due (one indexed query), so the task
+    # table does not gain 1,440 empty runs a day.
+    if not articles_are_due():
+        return None
     return articles_publish_due_task.enqueue()
 
 

@@ -49,7 +49,8 @@ class Command(BaseCommand):
     def tick(self, previous: datetime, now: datetime) -> None:
         for job in due_jobs(previous, now):
             try:
-                job.run()
+                if job.run() is None:  # the job found nothing to do (no line each minute)
+                    continue
                 logger.info("scheduler: %s enqueued", job.name)
                 self.stdout.write(f"scheduler: {job.name} enqueued")
             except Exception:
