@@ -637,3 +637,9 @@ def test_only_the_first_card_picture_loads_at_once(client: Client) -> None:
         assert len(cards) == 3
         assert 'loading="eager"' in cards[0].split("</article>")[0]
         assert all('loading="lazy"' in card.split("</article>")[0] for card in cards[1:])
+
+
+def test_signed_in_navigation_links_the_public_site(client: Client, login_as: Any) -> None:
+    client.force_login(login_as("member"))
+    html = html_of(client.get(reverse("practices:list")))
+    assert '<a href="/blog/">Site public</a>' in html
