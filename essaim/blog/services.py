@@ -234,15 +234,18 @@ def _apply(article: Article, data: Mapping[str, Any]) -> list[str]:
             errors.setdefault("translation_of", []).append(
                 _("Choisissez un article écrit dans l'autre langue.")
             )
+    typed_slug = str(data.get("slug", "") or "").strip()
+    slug = article.slug
+    if typed_slug:
+        try:
+            slug = _check_typed_slug(typed_slug, article)
+        except ValidationError as error:
+            errors.setdefault("slug", []).extend(error.messages)
+    elif not article.slug or "slug" in data:
+        slug = unique_slug(title or "article", exclude=article)
+    # Every problem at once, so the writer fixes them in one go.
     if errors:
         raise ValidationError(errors)
-    typed_slug = str(data.get("slug", "") or "").strip()
-    if typed_slug:
-        slug = _check_typed_slug(typed_slug, article)
-    elif article.slug and "slug" not in data:
-        slug = article.slug
-    else:
-        slug = unique_slug(title, exclude=article)
     article.title = title[:200]
     article.slug = slug
     article.body = body
@@ -346,6 +349,9 @@ def article_update(
     before = article_snapshot(locked)
     old_slug = locked.slug
     tag_names = _apply(locked, data)
+    if not locked.author_name:
+        # "Left empty: your name" (the form's promise), the first author's if known.
+        locked.author_name = _default_author_name(locked.author or actor)
     locked.full_clean(exclude=["slug", "tags"], validate_unique=False)
     after_tags = sorted(tag_names)
     after = article_snapshot(locked, tags=after_tags)

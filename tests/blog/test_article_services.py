@@ -269,3 +269,14 @@ def test_cache_keys_bumped_by_each_change(writer):
         lambda: services.category_update(actor=writer, category=category, name="Climat et eau")
     ) == {"articles"}
     assert bumped(lambda: services.category_delete(actor=writer, category=category)) == {"articles"}
+
+
+def test_every_problem_is_reported_at_once_and_author_name_defaults(writer):
+    taken = _draft(writer)
+    with pytest.raises(ValidationError) as caught:
+        _draft(writer, title=" ", slug=taken.slug, body="![](/media/a.jpg)")
+    assert set(caught.value.message_dict) == {"title", "slug", "body"}
+    article = _draft(writer, title="Signé", author_name="Équipe")
+    services.article_update(actor=writer, article=article, data={"author_name": ""})
+    article.refresh_from_db()
+    assert article.author_name == writer.person.full_name != ""
