@@ -69,6 +69,14 @@ def is_site_image(src: str) -> bool:
     )
 
 
+def site_path(src: str) -> str:
+    """Return this site's absolute image addresses as paths (a pasted full URL still works)."""
+    origin = str(settings.SITE_ORIGIN)
+    if origin and src.startswith(origin + "/"):
+        return src[len(origin) :]
+    return src
+
+
 def _is_external(href: str) -> bool:
     parts = urlsplit(href)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -87,7 +95,7 @@ def _render_image(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
     token = tokens[idx]
-    src = str(token.attrGet("src") or "")
+    src = site_path(str(token.attrGet("src") or ""))
     alt = self.renderInlineAsText(token.children or [], options, env)
     if not is_site_image(src):
         # An image from elsewhere (or a data: address) becomes its description.
@@ -197,7 +205,7 @@ def _inline_images(tokens: list[Token]) -> list[tuple[str, str]]:
         for child in token.children or []:
             if child.type == "image":
                 alt = "".join(c.content for c in child.children or []).strip()
-                found.append((str(child.attrGet("src") or ""), alt))
+                found.append((site_path(str(child.attrGet("src") or "")), alt))
     return found
 
 

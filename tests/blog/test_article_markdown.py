@@ -140,3 +140,12 @@ def test_huge_table_is_refused():
 def test_single_line_breaks_are_kept():
     html = render_article_markdown("Adresse :\n12 rue des Lilas\n44000 Nantes")
     assert html.strip() == "<p>Adresse :<br>\n12 rue des Lilas<br>\n44000 Nantes</p>"
+
+
+def test_a_full_address_of_this_site_is_a_site_image(settings):
+    settings.SITE_ORIGIN = "https://asso.example"
+    image = BlogImageFactory(pixels=(900, 600))
+    html = render_article_markdown(f"![Le local](https://asso.example{image.file.url})")
+    assert f'src="{image.file.url}"' in html and 'width="900"' in html
+    other = render_article_markdown(f"![Le local](https://asso.example.evil{image.file.url})")
+    assert "<img" not in other
