@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -62,6 +63,28 @@ def versions(keys: Iterable[str]) -> dict[str, int]:
     return {key: int(found.get(key, 0)) for key in wanted}
 
 
+# Parameters that social networks, newsletters and ad platforms add to shared links: no
+# public page reads them, and keeping them in the key would make every visitor from
+# Facebook (a new fbclid each time) miss the cache.
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid"}
+    | {"twclid", "ttclid", "yclid", "li_fat_id", "_ga", "_gl", "ref_src"}
+)
+
+
+def cache_path(request: HttpRequest) -> str:
+    """Return the path and query that identify a page, without tracking parameters."""
+    query = request.META.get("QUERY_STRING", "")
+    if not query:
+        return request.path
+    kept = sorted(
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if name not in TRACKING_PARAMETERS and not name.startswith("utm_")
+    )
+    return f"{request.path}?{urlencode(kept)}" if kept else request.path
+
+
 def page_versions(request: HttpRequest) -> dict[str, int]:
     """Return the versions read for this request's cache key (empty when not cached)."""
     return dict(getattr(request, "_page_versions", {}))
@@ -84,7 +107,7 @@ def page_key(request: HttpRequest, deps: Iterable[str], *, daily: bool = False) 
     request._page_versions = current  # type: ignore[attr-defined]
     parts = [
         request.get_host(),
-        request.get_full_path(),
+        cache_path(request),
         translation.get_language() or "",
         ",".join(f"{key}={value}" for key, value in sorted(current.items())),
     ]

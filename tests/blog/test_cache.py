@@ -357,3 +357,16 @@ def test_a_circle_turning_secret_hides_its_actions_from_the_home(
     assert "Action du cercle" in get(client, "/")[1]
     circle_update(actor=admin_user, circle=action.circle, data={"visibility": Visibility.SECRET})
     assert "Action du cercle" not in get(client, "/")[1]
+
+
+def test_tracking_parameters_share_the_cached_page(client: Client) -> None:
+    for number in range(13):
+        ArticleFactory(published_at=timezone.now() - dt.timedelta(days=number))
+    assert get(client, "/blog/")[0] == "miss"
+    assert get(client, "/blog/?fbclid=IwAR0abc&utm_source=facebook")[0] == "hit"
+    assert get(client, "/blog/?utm_medium=email&utm_campaign=lettre")[0] == "hit"
+    status, second = get(client, "/blog/?utm_source=x&page=2")
+    assert status == "miss" and second.count('class="article-card"') == 1
+    assert get(client, "/blog/?page=2&gclid=123")[0] == "hit"
+    # Other parameters still make a page of their own.
+    assert get(client, "/blog/?page=1")[0] == "miss"
