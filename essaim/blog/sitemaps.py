@@ -91,21 +91,37 @@ def indexable_articles() -> QuerySet[Article]:
     )
 
 
+# (slug, language, published_at, content_updated_at): plain rows, no model instances
+# (building 50,000 Article objects was half the time of a full sitemap file).
+ArticleRow = tuple[str, str, datetime | None, datetime | None]
+
+
 class ArticleSitemap(PublicSitemap):
-    def items(self) -> QuerySet[Article]:
-        return indexable_articles()
+    def items(self) -> QuerySet[Any]:
+        return indexable_articles().values_list(
+            "slug", "language", "published_at", "content_updated_at"
+        )
 
-    def location(self, item: Article) -> str:
+    def location(self, item: ArticleRow) -> str:
         # One reverse per language, not per article: 50,000 reverses take seconds.
-        cache = self.__dict__.setdefault("_paths", {})
-        if item.language not in cache:
-            cache[item.language] = public_reverse(
-                "article", lang=item.language, kwargs={"slug": "SLUG"}
-            )
-        return str(cache[item.language]).replace("SLUG", item.slug)
+        paths = self.__dict__.setdefault("_paths", {})
+        slug, language = item[0], item[1]
+        if language not in paths:
+            paths[language] = public_reverse("article", lang=language, kwargs={"slug": "SLUG"})
+        return str(paths[language]).replace("SLUG", slug)
 
-    def lastmod(self, item: Article) -> datetime | None:
-        return item.content_updated_at or item.published_at
+    def lastmod(self, item: ArticleRow) -> datetime | None:
+        return item[3] or item[2]
+
+    def get_urls(
+        self, page: int | str = 1, site: Any = None, protocol: str | None = None
+    ) -> list[dict[str, Any]]:
+        # Django's generic loop calls five methods per address; this section is the big one.
+        origin = f"{self.get_protocol()}://{self.get_domain()}"
+        rows = self.paginator.page(page).object_list
+        return [
+            {"location": origin + self.location(row), "lastmod": self.lastmod(row)} for row in rows
+        ]
 
     def latest(self) -> datetime | None:
         found = indexable_articles().aggregate(
