@@ -296,3 +296,13 @@ def test_editor_offers_the_latest_images_to_insert(writer_client, django_assert_
     newest = BlogImageFactory(alt_text="Le [nouveau] local")
     page = writer_client.get(url).content.decode()
     assert f'value="![Le (nouveau) local]({newest.file.url})"' in page
+
+
+def test_staff_preview_of_an_english_article_is_in_english(writer_client):
+    article = ArticleFactory(status=PublicationStatus.DRAFT, language="en", title="Open day")
+    response = writer_client.get(reverse("writing:article_preview", kwargs={"pk": article.pk}))
+    page = response.content.decode()
+    assert '<html lang="en"' in page and "Open day" in page
+    # The writer's own pages stay in French afterwards.
+    dashboard = writer_client.get(reverse("writing:dashboard")).content.decode()
+    assert '<html lang="fr"' in dashboard
