@@ -1031,7 +1031,6 @@ def populate_blog(ctx: Context) -> None:
         StoryConsent,
     )
     from essaim.blog.models import Tag as BlogTag
-    from essaim.core.pagecache import bump
 
     rng = ctx.rng
     for position, (name, description) in enumerate(BLOG_CATEGORIES):
@@ -1145,8 +1144,6 @@ def populate_blog(ctx: Context) -> None:
             notes="Consentement recueilli par écrit lors d'un entretien.",
         )
         stories += 1
-    # Written without the services: tell the page cache, as they would.
-    bump("articles", "stories")
     ctx.log(
         f"  {created} articles, {len(categories)} catégories, {len(tag_ids)} étiquettes, "
         f"{stories} récits"
@@ -1205,6 +1202,10 @@ def populate(
         log(f"{name}…")
         section(ctx)
     analyze(ctx.tables)
+    # Written without the services: invalidate the cached public pages, as they would.
+    from essaim.core.pagecache import bump
+
+    bump("site", "articles", "stories", "actions")
     return ctx.counts
 
 

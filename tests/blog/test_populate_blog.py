@@ -53,3 +53,9 @@ def test_demo_gives_the_public_site_articles_a_cover_and_a_story() -> None:
     covered = articles.exclude(cover=None).get()
     assert covered.cover.alt_text and covered.cover.variants
     assert public_stories("fr").count() == 1
+
+
+def test_populate_invalidates_the_cached_public_pages(client) -> None:
+    assert b"<item>" not in client.get("/blog/flux.rss").content  # cached, empty
+    populate(persons=0, articles=3, log=lambda _m: None)
+    assert client.get("/blog/flux.rss").content.count(b"<item>") == 3
