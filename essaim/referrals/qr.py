@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import segno
+from django.core.cache import cache
 
 from essaim.core.selectors import organisation_get
 from essaim.core.validators import HEX_COLOR, contrast_ratio
@@ -13,6 +15,9 @@ BLACK = "#000000"
 # Scanners need dark modules well apart from the white background; a brand colour below
 # this contrast ratio is replaced by black.
 MIN_CONTRAST = 4.5
+# A code never changes for a given address and colour: drawing it costs ~25 ms, reading it
+# back from the cache almost nothing (the links page shows three or more).
+CACHE_SECONDS = 7 * 24 * 3600
 
 
 def qr_colour() -> str:
@@ -29,11 +34,21 @@ def _qr(url: str) -> segno.QRCode:
 
 def qr_svg(url: str, *, title: str, scale: int = 4) -> str:
     """Return an <svg> element (no XML declaration) with a title, for inline use or download."""
+    colour = qr_colour()
+    key = "essaim:qr:" + hashlib.sha256(f"{url}|{colour}|{title}|{scale}".encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = _draw_svg(url, colour=colour, title=title, scale=scale)
+        cache.set(key, svg, CACHE_SECONDS)
+    return str(svg)
+
+
+def _draw_svg(url: str, *, colour: str, title: str, scale: int) -> str:
     buffer = io.BytesIO()
     _qr(url).save(
         buffer,
         kind="svg",
-        dark=qr_colour(),
+        dark=colour,
         light="#ffffff",
         scale=scale,
         border=4,

@@ -469,3 +469,17 @@ def test_capillarity_settings_are_editable_and_checked(client: Client) -> None:
     assert _org_post(client).status_code == 302
     organisation.refresh_from_db()
     assert (organisation.referral_window_days, organisation.referral_names) == (14, "full")
+
+
+def test_qr_svg_escapes_its_title_and_is_drawn_once() -> None:
+    from unittest import mock
+
+    from essaim.referrals import qr
+
+    hostile = "</title><script>alert(1)</script>"
+    with mock.patch.object(qr, "_draw_svg", wraps=qr._draw_svg) as draw:
+        first = qr.qr_svg("https://exemple.fr/r/abc/", title=hostile)
+        again = qr.qr_svg("https://exemple.fr/r/abc/", title=hostile)
+    assert first == again and draw.call_count == 1
+    assert "<script>" not in first
+    assert "&lt;script&gt;" in first
