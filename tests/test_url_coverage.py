@@ -25,6 +25,7 @@ from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
 from tests.referrals.test_links_access import ROUTES as REFERRAL_LINK_ROUTES
+from tests.referrals.test_network_pages import ROUTES as NETWORK_ROUTES
 
 MATRICES = (
     CORE_ROUTES,
@@ -44,6 +45,7 @@ MATRICES = (
     FEED_URL_ROUTES,
     SEO_ROUTES,
     REFERRAL_LINK_ROUTES,
+    NETWORK_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are

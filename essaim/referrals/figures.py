@@ -1,0 +1,365 @@
+"""Reads of the referral tree: one person's downline and the whole network's figures.
+
+Downline queries use the materialized path: ``path >= p AND path < p || '~'`` is a range
+of the path index (byte order: COLLATE "C" on PostgreSQL). Whole-network figures scan
+large tables and are cached for :data:`FIGURES_TTL` seconds, with their computation time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from essaim.core.models import Organisation
+from essaim.people.models import Person
+
+from .models import Campaign, Channel, LinkVisitDay, ReferralEvent, ReferralEventKind
+from .tree import path_ids, referral_path_ensure, subtree_q
+
+FIGURES_CACHE_KEY = "referrals:network-figures:v1"
+FIGURES_TTL = 5 * 60
+TOP_RELAYS = 10
+MONTHS_SHOWN = 24
+CHILDREN_PAGE = 50
+ACTIVE_KINDS = (ReferralEventKind.VOLUNTEERED, ReferralEventKind.GAVE)
+
+
+# --- Names -------------------------------------------------------------------------
+
+
+def display_name(person: Person, *, names: str) -> str:
+    """Return a person's name as the organisation's referral_names setting allows."""
+    if names == "full":
+        return person.full_name or person.email.split("@")[0] or f"#{person.pk}"
+    if names == "anonymous":
+        return ""
+    initial = f" {person.family_name[:1].upper()}." if person.family_name else ""
+    return f"{person.given_name}{initial}".strip() or f"#{person.pk}"
+
+
+def names_setting(organisation: Organisation) -> str:
+    return organisation.referral_names or "initials"
+
+
+# --- One person's downline ------------------------------------------------------------
+
+
+@dataclass
+class Generation:
+    number: int  # 1: the people I brought; 2: those they brought...
+    people: int = 0
+    volunteered: int = 0
+    gave: int = 0
+
+
+def downline_generations(person: Person) -> list[Generation]:
+    """Return how many people each generation below a person holds (path range by depth)."""
+    if not person.downline_count:
+        return []
+    path = referral_path_ensure(person)
+    rows = (
+        Person.objects.filter(subtree_q(path))
+        .exclude(pk=person.pk)
+        .values("referral_depth")
+        .annotate(n=Count("id"))
+        .order_by("referral_depth")
+    )
+    return [
+        Generation(number=row["referral_depth"] - person.referral_depth, people=row["n"])
+        for row in rows
+    ]
+
+
+def downline_activity(person: Person) -> list[Generation]:
+    """Return each generation below a person with how many volunteered and gave."""
+    generations = {g.number: g for g in downline_generations(person)}
+    if not generations:
+        return []
+    rows = (
+        ReferralEvent.objects.filter(subtree_q(person.referral_path, prefix="person__"))
+        .exclude(person=person)
+        .filter(kind__in=ACTIVE_KINDS)
+        .values("person__referral_depth", "kind")
+        .annotate(n=Count("person", distinct=True))
+    )
+    for row in rows:
+        generation = generations.get(row["person__referral_depth"] - person.referral_depth)
+        if generation is None:
+            continue
+        if row["kind"] == ReferralEventKind.VOLUNTEERED:
+            generation.volunteered = row["n"]
+        else:
+            generation.gave = row["n"]
+    return sorted(generations.values(), key=lambda g: g.number)
+
+
+def with_activity(people: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate people with what they did (volunteered, gave) as booleans."""
+    events = ReferralEvent.objects.filter(person=OuterRef("pk"))
+    return people.annotate(
+        did_volunteer=Exists(events.filter(kind=ReferralEventKind.VOLUNTEERED)),
+        did_give=Exists(events.filter(kind=ReferralEventKind.GAVE)),
+    )
+
+
+def direct_referrals(person: Person) -> QuerySet[Person]:
+    """Return the people a person brought in directly, earliest first, with their activity."""
+    return with_activity(
+        Person.objects.filter(referred_by=person).only(
+            "id",
+            "given_name",
+            "family_name",
+            "email",
+            "referred_at",
+            "downline_count",
+            "direct_referrals_count",
+            "referral_depth",
+        )
+    ).order_by("referred_at", "id")
+
+
+def tree_roots() -> QuerySet[Person]:
+    """Return the hard core: people nobody brought who brought someone, biggest first."""
+    return with_activity(
+        Person.objects.filter(referred_by__isnull=True, downline_count__gt=0)
+    ).order_by("-downline_count", "id")
+
+
+def upline(person: Person) -> list[Person]:
+    """Return the people above a person, from the root down (one query by path ids)."""
+    ids = path_ids(person.referral_path)[:-1] if person.referral_path else []
+    found = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+# --- The whole network -----------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    month: date
+    arrived: int = 0
+    referred: int = 0
+    cumulative: int = 0
+    # K of the month: referred this month / arrived the month before (None without base).
+    k: float | None = None
+
+
+@dataclass
+class NetworkFigures:
+    computed_at: datetime
+    persons: int = 0
+    referred: int = 0
+    roots: int = 0
+    hard_core: int = 0
+    max_depth: int = 0
+    depths: list[tuple[int, int]] = field(default_factory=list)
+    months: list[MonthRow] = field(default_factory=list)
+    visits: int = 0
+    signups: int = 0
+    active: int = 0
+    accepted_invitations: int = 0
+    top_by_downline: list[dict[str, Any]] = field(default_factory=list)
+    top_by_direct: list[dict[str, Any]] = field(default_factory=list)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def last_k(self) -> float | None:
+        for row in reversed(self.months[:-1] or self.months):
+            if row.k is not None:
+                return row.k
+        return None
+
+
+def _month_start(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return value.replace(day=1)
+
+
+def _months_back(today: date, count: int) -> list[date]:
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(months))
+
+
+def _relay(row: dict[str, Any], names: str) -> dict[str, Any]:
+    person = Person(
+        pk=row["id"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        email=row["email"],
+    )
+    return {
+        "id": row["id"],
+        "name": display_name(person, names="full" if names == "anonymous" else names),
+        "downline": row["downline_count"],
+        "direct": row["direct_referrals_count"],
+    }
+
+
+def network_figures_compute(*, names: str = "full") -> NetworkFigures:
+    """Compute the whole network's figures (several scans: call through the cache)."""
+    now = timezone.now()
+    figures = NetworkFigures(computed_at=now)
+    people = Person.objects.filter(erased_at__isnull=True)
+    totals = people.aggregate(
+        persons=Count("id"),
+        referred=Count("id", filter=Q(referred_by__isnull=False)),
+        hard_core=Count("id", filter=Q(referred_by__isnull=True, downline_count__gt=0)),
+    )
+    figures.persons = totals["persons"]
+    figures.referred = totals["referred"]
+    figures.roots = figures.persons - figures.referred
+    figures.hard_core = totals["hard_core"]
+    figures.depths = list(
+        people.filter(referred_by__isnull=False)
+        .values_list("referral_depth")
+        .annotate(n=Count("id"))
+        .order_by("referral_depth")
+    )
+    figures.max_depth = figures.depths[-1][0] if figures.depths else 0
+
+    # Months: arrivals (created_at) and people brought by referral (referred_at).
+    months = _months_back(timezone.localdate(), MONTHS_SHOWN + 1)
+    since = timezone.make_aware(datetime.combine(months[0], datetime.min.time()))
+    rows = {m: MonthRow(month=m) for m in months}
+    before = people.filter(created_at__lt=since).count()
+    arrived = (
+        people.filter(created_at__gte=since)
+        .annotate(m=TruncMonth("created_at"))
+        .values_list("m")
+        .annotate(n=Count("id"))
+    )
+    for month, n in arrived:
+        row = rows.get(_month_start(month))
+        if row is not None:
+            row.arrived = n
+    referred = (
+        people.filter(referred_at__gte=since)
+        .annotate(m=TruncMonth("referred_at"))
+        .values_list("m")
+        .annotate(n=Count("id"))
+    )
+    for month, n in referred:
+        row = rows.get(_month_start(month))
+        if row is not None:
+            row.referred = n
+    cumulative = before
+    previous: MonthRow | None = None
+    for month in months:
+        row = rows[month]
+        cumulative += row.arrived
+        row.cumulative = cumulative
+        if previous is not None and previous.arrived:
+            row.k = row.referred / previous.arrived
+        previous = row
+    # The first month only serves as the base of the second one's K.
+    figures.months = [rows[m] for m in months[1:]]
+
+    # Funnel: link visits -> sign-ups -> active (volunteered or gave).
+    figures.visits = LinkVisitDay.objects.aggregate(n=Sum("count"))["n"] or 0
+    events = ReferralEvent.objects.aggregate(
+        signups=Count("id", filter=Q(kind=ReferralEventKind.SIGNED_UP)),
+        active=Count("person", filter=Q(kind__in=ACTIVE_KINDS), distinct=True),
+    )
+    figures.signups = events["signups"]
+    figures.active = events["active"]
+    from .models import Invitation, InvitationStatus
+
+    figures.accepted_invitations = Invitation.objects.filter(
+        status=InvitationStatus.ACCEPTED
+    ).count()
+
+    fields = (
+        "id",
+        "given_name",
+        "family_name",
+        "email",
+        "downline_count",
+        "direct_referrals_count",
+    )
+    figures.top_by_downline = [
+        _relay(row, names)
+        for row in people.filter(downline_count__gt=0)
+        .order_by("-downline_count", "id")
+        .values(*fields)[:TOP_RELAYS]
+    ]
+    figures.top_by_direct = [
+        _relay(row, names)
+        for row in people.filter(direct_referrals_count__gt=0)
+        .order_by("-direct_referrals_count", "id")
+        .values(*fields)[:TOP_RELAYS]
+    ]
+
+    by_kind = Count("id", filter=Q(kind=ReferralEventKind.SIGNED_UP))
+    channel_rows = (
+        ReferralEvent.objects.values("channel")
+        .annotate(
+            signups=by_kind,
+            volunteered=Count("id", filter=Q(kind=ReferralEventKind.VOLUNTEERED)),
+            gave=Count("id", filter=Q(kind=ReferralEventKind.GAVE)),
+            amount=Sum("amount_cents"),
+        )
+        .order_by("-signups")
+    )
+    labels = dict(Channel.choices)
+    figures.channels = [
+        {**row, "label": str(labels.get(row["channel"], row["channel"]))} for row in channel_rows
+    ]
+    campaign_rows = (
+        ReferralEvent.objects.filter(campaign__isnull=False)
+        .values("campaign")
+        .annotate(
+            signups=by_kind,
+            volunteered=Count("id", filter=Q(kind=ReferralEventKind.VOLUNTEERED)),
+            gave=Count("id", filter=Q(kind=ReferralEventKind.GAVE)),
+            amount=Sum("amount_cents"),
+        )
+    )
+    titles = {c.pk: c for c in Campaign.objects.all()}
+    figures.campaigns = sorted(
+        (
+            {
+                **row,
+                "title": titles[row["campaign"]].title,
+                "target": titles[row["campaign"]].target,
+            }
+            for row in campaign_rows
+            if row["campaign"] in titles
+        ),
+        key=lambda row: -row["signups"],
+    )
+    return figures
+
+
+def network_figures(*, names: str = "full", refresh: bool = False) -> NetworkFigures:
+    """Return the whole network's figures from the cache (computed at most every 5 min)."""
+    key = f"{FIGURES_CACHE_KEY}:{names}"
+    figures = None if refresh else cache.get(key)
+    if figures is None:
+        figures = network_figures_compute(names=names)
+        cache.set(key, figures, FIGURES_TTL)
+    return figures  # type: ignore[no-any-return]
+
+
+def funnel_steps(figures: NetworkFigures) -> list[tuple[str, int]]:
+    from django.utils.translation import gettext as _
+
+    return [
+        (_("Visites des liens"), figures.visits),
+        (_("Inscriptions"), figures.signups),
+        (_("Actifs (bénévolat ou don)"), figures.active),
+    ]
