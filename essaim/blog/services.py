@@ -724,6 +724,64 @@ def image_update(
     return locked
 
 
+def image_uses(image: BlogImage, *, limit: int = 5) -> list[str]:
+    """Return the titles of the articles, stories and pages that show an image (a few)."""
+    from .models import SitePage, Story
+
+    name = image.file.name
+    articles = Article.objects.filter(
+        Q(cover=image) | Q(social_image=image) | Q(body__contains=name)
+    )
+    stories = Story.objects.filter(
+        Q(cover=image)
+        | Q(social_image=image)
+        | Q(situation__contains=name)
+        | Q(what_happened__contains=name)
+        | Q(what_changed__contains=name)
+    )
+    pages = SitePage.objects.filter(Q(social_image=image) | Q(body__contains=name))
+    titles: list[str] = []
+    for queryset in (articles, stories, pages):
+        titles += list(queryset.order_by("pk").values_list("title", flat=True)[: limit + 1])
+    return titles[: limit + 1]
+
+
+@transaction.atomic
+def image_delete(*, actor: User | None, image: BlogImage) -> None:
+    """Delete an image nothing shows any more, with its file and variants."""
+    locked = BlogImage.objects.select_for_update().get(pk=image.pk)
+    uses = image_uses(locked)
+    if uses:
+        shown = ", ".join(f"« {title} »" for title in uses[:5])
+        if len(uses) > 5:
+            shown += ", …"
+        raise ValidationError(
+            _(
+                "Cette image est encore utilisée par : %(uses)s. Retirez-la de ces textes "
+                "(couverture, image pour les réseaux sociaux ou texte), puis supprimez-la."
+            )
+            % {"uses": shown},
+            code="in_use",
+        )
+    audit_record(
+        actor=actor,
+        action="blog.image_delete",
+        target=locked,
+        details={"file": locked.file.name, "alt_text": locked.alt_text},
+    )
+    files = [variant.get("name") for variant in locked.variants or []] + [locked.file.name]
+    locked.delete()
+
+    def remove_files() -> None:
+        from django.core.files.storage import default_storage
+
+        for name in files:
+            if name:
+                default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
 def image_variants_make(*, image_id: int) -> int:
     """Write an image's variants, then refresh the articles that show it."""
     image = BlogImage.objects.filter(pk=image_id).first()

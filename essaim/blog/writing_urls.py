@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("images/", views.image_library, name="image_library"),
     path("images/<int:pk>/", views.image_edit, name="image_edit"),
+    path("images/<int:pk>/supprimer/", views.image_delete, name="image_delete"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<int:pk>/", views.category_edit, name="category_edit"),
     path("categories/<int:pk>/supprimer/", views.category_delete, name="category_delete"),

@@ -520,6 +520,23 @@ def image_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, "blog/writing/image_form.html", context, status=status)
 
 
+@require(WRITE)
+@require_http_methods(["GET", "POST"])
+def image_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_object_or_404(BlogImage, pk=pk)
+    if request.method == "POST":
+        try:
+            services.image_delete(actor=request.user, image=image)  # type: ignore[arg-type]
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+            return redirect("writing:image_delete", pk=image.pk)
+        messages.success(request, _("Image supprimée."))
+        return redirect("writing:image_library")
+    context = {"image": image, "uses": services.image_uses(image)}
+    return _page(request, "blog/writing/image_delete.html", context)
+
+
 # --- Categories ----------------------------------------------------------------------------
 
 

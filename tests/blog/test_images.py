@@ -256,3 +256,36 @@ def test_alt_text_can_be_corrected_and_cover_pages_follow(writer_client):
     assert (image.alt_text, image.credit) == ("Deux bénévoles accueillent une famille", "Léa M.")
     after = versions(keys)
     assert all(after[key] > before[key] for key in keys)
+
+
+def test_an_image_in_use_cannot_be_deleted_an_unused_one_goes_with_its_files(
+    writer_client, writer, django_capture_on_commit_callbacks
+):
+    from essaim.blog.models import Story
+    from essaim.core.models import AuditLog
+    from tests.blog.factories import StoryFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image = services.image_upload(
+            actor=writer, file=_upload(jpeg_bytes(900, 600)), alt_text="Le local"
+        )
+    image.refresh_from_db()
+    files = [image.file.name] + [v["name"] for v in image.variants]
+    assert len(files) == 5 and all(default_storage.exists(name) for name in files)
+    article = ArticleFactory(title="Portes ouvertes", body=f"![Le local]({image.file.url})")
+    story = StoryFactory(title="Le récit d'Amina", cover=image)
+    url = reverse("writing:image_delete", kwargs={"pk": image.pk})
+    page = writer_client.get(url).content.decode()
+    assert "Portes ouvertes" in page and "Le récit d&#x27;Amina" in page
+    assert "Supprimer l&#x27;image</button>" not in page
+    response = writer_client.post(url, follow=True)
+    assert "encore utilisée par" in response.content.decode()
+    assert BlogImage.objects.filter(pk=image.pk).exists()
+    article.delete()
+    Story.objects.filter(pk=story.pk).update(cover=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = writer_client.post(url)
+    assert response.status_code == 302
+    assert not BlogImage.objects.filter(pk=image.pk).exists()
+    assert not any(default_storage.exists(name) for name in files)
+    assert AuditLog.objects.filter(action="blog.image_delete").count() == 1

@@ -113,6 +113,8 @@ ROUTES = [
         data=lambda: {"alt_text": "Une autre description"},
         ok=(302,),
     ),
+    Route("writing:image_delete", allowed=WRITERS, kwargs=_image),
+    Route("writing:image_delete", allowed=WRITERS, kwargs=_image, method="post", ok=(302,)),
     Route("writing:category_list", allowed=WRITERS),
     Route(
         "writing:category_list",
