@@ -32,18 +32,24 @@ def _qr(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False)
 
 
-def qr_svg(url: str, *, title: str, scale: int = 4) -> str:
-    """Return an <svg> element (no XML declaration) with a title, for inline use or download."""
+def qr_svg(url: str, *, title: str, scale: int = 4, inline: bool = True) -> str:
+    """Return an <svg> element (no XML declaration) with a title, for inline use or download.
+
+    Inline, the code has only a viewBox, so that CSS sizes it; a download keeps its size.
+    """
     colour = qr_colour()
-    key = "essaim:qr:" + hashlib.sha256(f"{url}|{colour}|{title}|{scale}".encode()).hexdigest()
+    key = (
+        "essaim:qr:"
+        + hashlib.sha256(f"{url}|{colour}|{title}|{scale}|{inline}".encode()).hexdigest()
+    )
     svg = cache.get(key)
     if svg is None:
-        svg = _draw_svg(url, colour=colour, title=title, scale=scale)
+        svg = _draw_svg(url, colour=colour, title=title, scale=scale, inline=inline)
         cache.set(key, svg, CACHE_SECONDS)
     return str(svg)
 
 
-def _draw_svg(url: str, *, colour: str, title: str, scale: int) -> str:
+def _draw_svg(url: str, *, colour: str, title: str, scale: int, inline: bool) -> str:
     buffer = io.BytesIO()
     _qr(url).save(
         buffer,
@@ -56,6 +62,7 @@ def _draw_svg(url: str, *, colour: str, title: str, scale: int) -> str:
         svgns=True,
         title=title,
         nl=False,
+        omitsize=inline,
     )
     return buffer.getvalue().decode("utf-8")
 

@@ -165,7 +165,7 @@ def qr(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt == "png":
         response = HttpResponse(qr_png(url), content_type="image/png")
     else:
-        svg = qr_svg(url, title=_("QR code du lien : %s") % _title(link), scale=10)
+        svg = qr_svg(url, title=_("QR code du lien : %s") % _title(link), scale=10, inline=False)
         response = HttpResponse(
             '<?xml version="1.0" encoding="utf-8"?>\n' + svg, content_type="image/svg+xml"
         )
