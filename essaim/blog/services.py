@@ -719,9 +719,46 @@ def image_update(
         keys.append(article_key(article))
         if _is_public(article):
             keys.append(ARTICLES)
+    keys += _story_and_page_keys(locked, rerender=False)
     if keys:
         bump(*keys)
     return locked
+
+
+STORY_PARTS = ("situation", "what_happened", "what_changed")
+
+
+def _story_and_page_keys(image: BlogImage, *, rerender: bool) -> list[str]:
+    """Return the cache keys of the stories and fixed pages showing an image.
+
+    With ``rerender``, texts that show the image are rendered again (with its variants).
+    """
+    from .models import SitePage, Story
+
+    name = image.file.name
+    keys: list[str] = []
+    in_text = Q()
+    for part in STORY_PARTS:
+        in_text |= Q(**{f"{part}__contains": name})
+    for story in Story.objects.filter(Q(cover=image) | Q(social_image=image) | in_text).only(
+        "pk", *STORY_PARTS
+    ):
+        if rerender:
+            changes = {
+                f"{part}_html": str(render_article_markdown(getattr(story, part)))
+                for part in STORY_PARTS
+                if name in getattr(story, part)
+            }
+            if changes:
+                Story.objects.filter(pk=story.pk).update(**changes)
+        keys += ["stories", f"story:{story.pk}"]
+    pages = SitePage.objects.filter(Q(social_image=image) | Q(body__contains=name))
+    for page in pages.only("pk", "body"):
+        if rerender and name in page.body:
+            html = str(render_article_markdown(page.body))
+            SitePage.objects.filter(pk=page.pk).update(body_html=html)
+        keys.append("site")
+    return keys
 
 
 def image_uses(image: BlogImage, *, limit: int = 5) -> list[str]:
@@ -783,7 +820,7 @@ def image_delete(*, actor: User | None, image: BlogImage) -> None:
 
 
 def image_variants_make(*, image_id: int) -> int:
-    """Write an image's variants, then refresh the articles that show it."""
+    """Write an image's variants, then refresh the articles, stories and pages that show it."""
     image = BlogImage.objects.filter(pk=image_id).first()
     if image is None or not image.file:
         return 0
@@ -809,6 +846,7 @@ def image_variants_make(*, image_id: int) -> int:
             keys.append(article_key(article))
             if _is_public(article):
                 keys.append(ARTICLES)
+        keys += _story_and_page_keys(locked, rerender=True)
         if keys:
             bump(*keys)
     return len(variants)
