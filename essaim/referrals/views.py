@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -137,9 +138,11 @@ def links(request: HttpRequest) -> HttpResponse:
     all_links = [link for link in person_links(person) if link.pk in wanted]
     order = {link.pk: index for index, link in enumerate(chosen + mission_links)}
     all_links.sort(key=lambda link: order[link.pk])
-    return render(
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx and not htmx.history_restore_request)
+    response = render(
         request,
-        "referrals/links.html",
+        "referrals/_link_cards.html" if partial else "referrals/links.html",
         {
             "cards": _cards(person, all_links),
             "campaigns": running,
@@ -151,6 +154,8 @@ def links(request: HttpRequest) -> HttpResponse:
             "can_manage_campaigns": can(request.user, "campaigns.manage"),
         },
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -483,3 +483,18 @@ def test_qr_svg_escapes_its_title_and_is_drawn_once() -> None:
     assert first == again and draw.call_count == 1
     assert "<script>" not in first
     assert "&lt;script&gt;" in first
+
+
+def test_htmx_chooser_gets_only_the_cards(client: Client, action_world: ActionWorld) -> None:
+    client.force_login(action_world.users["member_a"])
+    action = action_world.actions["public"]
+    response = client.get(
+        reverse("referrals:links"), {"action": action.slug}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1" not in html and 'class="card link-card"' in html
+    assert "Bénévolat : Action publique" in html
+    assert "HX-Request" in response["Vary"]
+    full = client.get(reverse("referrals:links"), {"action": action.slug}).content.decode()
+    assert '<div id="link-cards"' in full and "<h1" in full
