@@ -304,8 +304,18 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
             _("Vous ne pouvez pas effacer votre propre fiche : demandez à un autre administrateur.")
         )
     hidden = {v for v in (str(person), person.full_name, person.email) if v}
+    story_ids = _withdraw_story_consents(actor=actor, person=person)
+    if story_ids:
+        # The withdrawal's audit rows name the person on the story: keep the facts only.
+        targets_story = Q(
+            action__startswith="story_consent.",
+            target_type="blog.story",
+            target_id__in=[str(pk) for pk in story_ids],
+        )
     user = person.user
     targets = Q(target_type=Person._meta.label_lower, target_id=str(person.pk))
+    if story_ids:
+        targets |= targets_story
     if user is not None:
         hidden.add(user.email)
         targets |= Q(target_type=user._meta.label_lower, target_id=str(user.pk))
@@ -344,6 +354,27 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
         details={"person_id": person.pk, "account_closed": user is not None},
     )
     return person
+
+
+def _withdraw_story_consents(*, actor: User | None, person: Person) -> set[int]:
+    """Withdraw the consents a person gave to appear in stories; return the stories' ids.
+
+    Erasure is also a withdrawal: each story showing the person leaves the public site at
+    once (the story service unpublishes it and alerts the communication staff).
+    """
+    from essaim.blog.stories import consent_withdraw
+
+    story_ids: set[int] = set()
+    for consent in person.story_consents.all():
+        if consent.withdrawn_at is None:
+            consent_withdraw(
+                actor=actor,
+                consent=consent,
+                note=str(_("Fiche effacée à la demande de la personne (droit à l'effacement).")),
+            )
+        story_ids.add(consent.story_id)
+    person.story_consents.update(featured_name=ERASED_NAME, person=None)
+    return story_ids
 
 
 def _close_account(*, actor: User | None, user: User) -> None:
