@@ -198,9 +198,9 @@ def link_visits(links: list[ReferralLink]) -> dict[int, int]:
 
 
 def link_arrivals(links: list[ReferralLink]) -> dict[int, int]:
-    """People who joined through each link, in one query."""
+    """People who signed up, volunteered or subscribed through each link, in one query."""
     rows = (
-        ReferralEvent.objects.filter(link__in=links, kind=ReferralEventKind.SIGNED_UP)
+        ReferralEvent.objects.filter(link__in=links)
         .values("link")
         .annotate(total=Count("person", distinct=True))
     )

@@ -46,6 +46,22 @@ def test_share_a_link_then_see_the_newcomer_in_my_network(new_context, sign_in):
     assert re.fullmatch(r"https?://[^/]+/r/[A-Za-z0-9]{12}/", copied)
     expect(card.locator("svg title")).to_have_count(1)
 
+    # Choosing the campaign swaps the cards in place (htmx) and keeps the address shareable.
+    page.get_by_label("Campagne portée par vos liens").select_option(
+        label="100 nouveaux membres avant l'été"
+    )
+    expect(page).to_have_url(re.compile(r"campagne="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes liens de parrainage")
+    campaign_card = page.locator("article.link-card").filter(
+        has=page.get_by_role("heading", name="Rejoindre le réseau")
+    )
+    expect(campaign_card.get_by_label("Votre lien")).not_to_have_value(copied)
+    page.goto(reverse("referrals:links"))
+    card = page.locator("article.link-card").filter(
+        has=page.get_by_role("heading", name="Rejoindre le réseau")
+    )
+    expect(card.get_by_label("Votre lien")).to_have_value(copied)
+
     # On a phone, the page fits the screen.
     page.set_viewport_size({"width": 360, "height": 800})
     assert_no_horizontal_scroll(page, 360)

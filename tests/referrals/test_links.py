@@ -498,3 +498,17 @@ def test_htmx_chooser_gets_only_the_cards(client: Client, action_world: ActionWo
     assert "HX-Request" in response["Vary"]
     full = client.get(reverse("referrals:links"), {"action": action.slug}).content.decode()
     assert '<div id="link-cards"' in full and "<h1" in full
+
+
+def test_cards_count_visits_and_people_brought(client: Client, referrer: Person) -> None:
+    from tests.referrals.factories import ReferralEventFactory
+
+    link = link_get_or_create(owner=referrer, goal=LinkGoal.JOIN)
+    for channel in (Channel.QR, Channel.QR, Channel.SMS):
+        visit_record(link=link, channel=channel)
+    newcomer = ReferralEventFactory(link=link, referrer=referrer).person
+    ReferralEventFactory(person=newcomer, link=link, referrer=referrer, kind="subscribed")
+    client.force_login(referrer.user)
+    cards = client.get(reverse("referrals:links")).context["cards"]
+    join = next(card for card in cards if card.link == link)
+    assert (join.visits, join.arrivals) == (3, 1)
