@@ -124,10 +124,29 @@ def direct_referrals(person: Person) -> QuerySet[Person]:
     ).order_by("referred_at", "id")
 
 
+NODE_FIELDS = (
+    "id",
+    "given_name",
+    "family_name",
+    "email",
+    "downline_count",
+    "direct_referrals_count",
+    "referral_depth",
+    "referral_path",
+)
+
+
+def tree_children(parent: Person) -> QuerySet[Person]:
+    """Return the people a person brought in, biggest network first, with their activity."""
+    return with_activity(Person.objects.filter(referred_by=parent).only(*NODE_FIELDS)).order_by(
+        "-downline_count", "id"
+    )
+
+
 def tree_roots() -> QuerySet[Person]:
     """Return the hard core: people nobody brought who brought someone, biggest first."""
     return with_activity(
-        Person.objects.filter(referred_by__isnull=True, downline_count__gt=0)
+        Person.objects.filter(referred_by__isnull=True, downline_count__gt=0).only(*NODE_FIELDS)
     ).order_by("-downline_count", "id")
 
 

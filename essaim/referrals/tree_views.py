@@ -31,6 +31,7 @@ from .figures import (
     funnel_steps,
     names_setting,
     network_figures,
+    tree_children,
     tree_roots,
     upline,
     with_activity,
@@ -112,11 +113,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _children_page(request: HttpRequest, parent: Person | None) -> Any:
-    people = (
-        with_activity(Person.objects.filter(referred_by=parent)).order_by("-downline_count", "id")
-        if parent is not None
-        else tree_roots()
-    )
+    people = tree_children(parent) if parent is not None else tree_roots()
     return Paginator(people, CHILDREN_PAGE).get_page(request.GET.get("page"))
 
 
