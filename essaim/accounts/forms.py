@@ -63,6 +63,7 @@ class SignupForm(AllauthSignupForm):
             consent_proof=str(_("Case cochée au formulaire d'inscription")),
         )
         # Arrived through a personal link or an invitation: credit the person who shared it.
+        from essaim.referrals.invitations import invitations_accept_by_address
         from essaim.referrals.links import attribution_apply, attribution_from_request
         from essaim.referrals.models import ReferralEventKind
 
@@ -73,6 +74,8 @@ class SignupForm(AllauthSignupForm):
                 attribution_apply(
                     attribution=referral, person=person, kind=ReferralEventKind.SUBSCRIBED
                 )
+        # Invited people who came by another way have accepted all the same.
+        invitations_accept_by_address(person=person, email=user.email)
 
 
 def _clean_name(value: str) -> str:

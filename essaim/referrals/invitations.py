@@ -384,3 +384,12 @@ def invitations_expire(*, now: datetime | None = None) -> int:
         .exclude(email="")
         .update(email="", status=InvitationStatus.EXPIRED)
     )
+
+
+def invitations_accept_by_address(*, person: Person, email: str) -> int:
+    """Mark the pending invitations to a new account's address accepted (link followed or not)."""
+    if not email:
+        return 0
+    return Invitation.objects.filter(email__iexact=email.strip(), status__in=PENDING).update(
+        status=InvitationStatus.ACCEPTED, accepted_at=timezone.now(), accepted_person=person
+    )

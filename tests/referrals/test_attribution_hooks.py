@@ -235,3 +235,19 @@ def test_public_registration_without_cookie_is_not_attributed(client, action_wor
     assert Person.objects.get(email="lea.martin@exemple.org").referred_by_id is None
     assert not ReferralEvent.objects.exists()
     assert not Invitation.objects.exists()
+
+
+def test_invitation_is_accepted_even_without_following_its_link(client, referrer) -> None:
+    invitation = InvitationFactory(inviter=referrer, email="Camille.Durand@exemple.org")
+    other = InvitationFactory(email="quelquun@exemple.org")
+    client.post(reverse("account_signup"), signup_data())
+    person = new_person()
+    invitation.refresh_from_db()
+    other.refresh_from_db()
+    assert (invitation.status, invitation.accepted_person_id) == (
+        InvitationStatus.ACCEPTED,
+        person.pk,
+    )
+    assert other.status == InvitationStatus.SENT
+    # No link followed: nobody is credited.
+    assert person.referred_by_id is None
