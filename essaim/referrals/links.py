@@ -109,6 +109,17 @@ def link_get_or_create(
     raise IntegrityError("could not create a referral link")
 
 
+@transaction.atomic
+def link_renew(*, owner: Person, link: ReferralLink) -> ReferralLink:
+    """Give a link a new code: the old address stops working (a link shared too widely)."""
+    locked = ReferralLink.objects.select_for_update().filter(pk=link.pk, owner=owner).first()
+    if locked is None:
+        raise PermissionDenied
+    locked.code = new_link_code()
+    locked.save(update_fields=["code"])
+    return locked
+
+
 def link_resolve(code: str) -> ReferralLink | None:
     """Return the active link of a code, or None for a forged, unknown or inactive one."""
     if not LINK_CODE_RE.match(code or ""):

@@ -9,6 +9,7 @@ app_name = "referrals"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.links, name="links"),
     path("qr/<str:code>/<str:fmt>/", views.qr, name="qr"),
+    path("liens/<str:code>/renouveler/", views.link_renew, name="link_renew"),
     path("inviter/", views.invite, name="invite"),
     path("invitations/", views.invitations, name="invitations"),
     path("textes/", views.share_texts, name="share_texts"),

@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts.policies import can, require
 from essaim.actions.models import Action, Mission
@@ -25,6 +26,7 @@ from . import campaigns as campaign_services
 from . import invitations as invitation_services
 from .forms import CampaignForm, InvitationForm, ShareTextsForm
 from .links import OFFERED_GOALS, link_get_or_create, share_texts_update
+from .links import link_renew as renew
 from .models import Campaign, Channel, LinkGoal, ReferralLink
 from .qr import qr_png, qr_svg
 from .selectors import (
@@ -177,6 +179,23 @@ def qr(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_POST
+def link_renew(request: HttpRequest, code: str) -> HttpResponse:
+    person = _person(request)
+    link = ReferralLink.objects.filter(code=code[:16], owner=person).first()
+    if link is None:
+        raise Http404
+    renew(owner=person, link=link)
+    messages.success(
+        request,
+        _("Nouveau lien créé : l'ancienne adresse et son QR code ne fonctionnent plus."),
+    )
+    query = request.POST.get("retour", "")
+    url = reverse("referrals:links")
+    return redirect(f"{url}?{query}" if query and query.isascii() and "//" not in query else url)
 
 
 @login_required

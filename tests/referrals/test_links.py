@@ -512,3 +512,23 @@ def test_cards_count_visits_and_people_brought(client: Client, referrer: Person)
     cards = client.get(reverse("referrals:links")).context["cards"]
     join = next(card for card in cards if card.link == link)
     assert (join.visits, join.arrivals) == (3, 1)
+
+
+def test_owner_renews_a_link_and_the_old_address_stops(client: Client, referrer: Person) -> None:
+    link = link_get_or_create(owner=referrer, goal=LinkGoal.JOIN)
+    visit_record(link=link)
+    old_code = link.code
+    client.force_login(referrer.user)
+    response = client.post(
+        reverse("referrals:link_renew", kwargs={"code": old_code}), {"retour": "campagne=x"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("referrals:links") + "?campagne=x"
+    link.refresh_from_db()
+    assert link.code != old_code and re.fullmatch(r"[A-Za-z0-9]{12}", link.code)
+    assert LinkVisitDay.objects.get(link=link).count == 1  # history kept
+    assert visit(Client(), old_code).status_code == 404
+    assert visit(Client(), link.code).status_code == 302
+    assert (
+        client.get(reverse("referrals:link_renew", kwargs={"code": link.code})).status_code == 405
+    )

@@ -57,6 +57,8 @@ ROUTES = [
     Route("referrals:links", allowed=SIGNED_IN, query="action=inconnue", ok=(404,)),
     # A QR code only for the link's owner: everyone else is told it does not exist.
     Route("referrals:qr", allowed=NOBODY, kwargs=_someone_elses_link, refused=404),
+    # Renewing a link: only its owner (tested in test_links.py); anyone else gets a 404.
+    Route("referrals:link_renew", allowed=NOBODY, kwargs=_link, method="post", refused=404),
     Route("referrals:invite", allowed=SIGNED_IN),
     Route("referrals:invite", allowed=SIGNED_IN, method="post", data=_invite_data, ok=(302,)),
     Route("referrals:invitations", allowed=SIGNED_IN),
