@@ -359,8 +359,12 @@ def tree_compute(parents: dict[int, int | None]) -> TreeState:
             node = stack.pop()
             order.append(node)
             kids = children.get(node, ())
-            state.direct[node] = len(kids)
+            state.direct[node] = 0
             for kid in kids:
+                if kid in state.paths:
+                    # Back to where this walk started: the loop is broken there.
+                    continue
+                state.direct[node] += 1
                 depth = state.depths[node] + 1
                 if depth > MAX_DEPTH:
                     state.broken.append(kid)
