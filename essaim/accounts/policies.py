@@ -123,6 +123,8 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
     items.append(NavItem(str(_("Actions")), reverse("actions:list"), "actions"))
     items.append(NavItem(str(_("Pratiques")), reverse("practices:list"), "practices"))
     items.append(NavItem(str(_("Parrainage")), reverse("referrals:links"), "referrals"))
+    if can(user, "network.view"):
+        items.append(NavItem(str(_("Réseau")), reverse("network:overview"), "network"))
     if can(user, "blog.write"):
         items.append(NavItem(str(_("Rédaction")), reverse("writing:dashboard"), "writing"))
     if can(user, "people.view"):

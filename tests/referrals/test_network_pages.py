@@ -280,3 +280,10 @@ def test_overview_queries_constant_in_rows_and_cached(
     # From the cache: no figure query at all, only the session and user.
     warm = _count(client, url)
     assert warm < cold - 8
+
+
+@pytest.mark.parametrize("role", ["member", "treasurer", "coordinator", "admin"])
+def test_network_entry_in_the_navigation_for_staff_who_may_see_it(client: Any, role: str) -> None:
+    _signed_in(client, role)
+    page = client.get(reverse("network:mine")).content.decode()
+    assert (f'href="{reverse("network:overview")}"' in page) == (role in NETWORK)
