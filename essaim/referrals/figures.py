@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from essaim.core.models import Organisation
@@ -197,10 +196,8 @@ class NetworkFigures:
         return None
 
 
-def _month_start(value: datetime | date) -> date:
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    return value.replace(day=1)
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _months_back(today: date, count: int) -> list[date]:
@@ -229,16 +226,34 @@ def _relay(row: dict[str, Any], names: str) -> dict[str, Any]:
     }
 
 
+def _result_row(**key: Any) -> dict[str, Any]:
+    return {**key, "signups": 0, "volunteered": 0, "gave": 0, "amount": 0}
+
+
 def network_figures_compute(*, names: str = "full") -> NetworkFigures:
     """Compute the whole network's figures (several scans: call through the cache)."""
     now = timezone.now()
     figures = NetworkFigures(computed_at=now)
     people = Person.objects.filter(erased_at__isnull=True)
-    totals = people.aggregate(
-        persons=Count("id"),
-        referred=Count("id", filter=Q(referred_by__isnull=False)),
-        hard_core=Count("id", filter=Q(referred_by__isnull=True, downline_count__gt=0)),
-    )
+    # One scan of people for the totals and both monthly series: each month is a range
+    # of aware datetimes (Paris months), counted by a filtered COUNT; no per-row date
+    # function (SQLite would call Python for each of a million rows).
+    months = _months_back(timezone.localdate(), MONTHS_SHOWN + 1)
+    bounds = [
+        timezone.make_aware(datetime.combine(month, datetime.min.time()))
+        for month in [*months, _next_month(months[-1])]
+    ]
+    aggregates: dict[str, Any] = {
+        "persons": Count("id"),
+        "referred": Count("id", filter=Q(referred_by__isnull=False)),
+        "hard_core": Count("id", filter=Q(referred_by__isnull=True, downline_count__gt=0)),
+        "before": Count("id", filter=Q(created_at__lt=bounds[0])),
+    }
+    for index in range(len(months)):
+        low, high = bounds[index], bounds[index + 1]
+        aggregates[f"a{index}"] = Count("id", filter=Q(created_at__gte=low, created_at__lt=high))
+        aggregates[f"r{index}"] = Count("id", filter=Q(referred_at__gte=low, referred_at__lt=high))
+    totals = people.aggregate(**aggregates)
     figures.persons = totals["persons"]
     figures.referred = totals["referred"]
     figures.roots = figures.persons - figures.referred
@@ -250,32 +265,11 @@ def network_figures_compute(*, names: str = "full") -> NetworkFigures:
         .order_by("referral_depth")
     )
     figures.max_depth = figures.depths[-1][0] if figures.depths else 0
-
-    # Months: arrivals (created_at) and people brought by referral (referred_at).
-    months = _months_back(timezone.localdate(), MONTHS_SHOWN + 1)
-    since = timezone.make_aware(datetime.combine(months[0], datetime.min.time()))
-    rows = {m: MonthRow(month=m) for m in months}
-    before = people.filter(created_at__lt=since).count()
-    arrived = (
-        people.filter(created_at__gte=since)
-        .annotate(m=TruncMonth("created_at"))
-        .values_list("m")
-        .annotate(n=Count("id"))
-    )
-    for month, n in arrived:
-        row = rows.get(_month_start(month))
-        if row is not None:
-            row.arrived = n
-    referred = (
-        people.filter(referred_at__gte=since)
-        .annotate(m=TruncMonth("referred_at"))
-        .values_list("m")
-        .annotate(n=Count("id"))
-    )
-    for month, n in referred:
-        row = rows.get(_month_start(month))
-        if row is not None:
-            row.referred = n
+    rows = {
+        month: MonthRow(month=month, arrived=totals[f"a{i}"], referred=totals[f"r{i}"])
+        for i, month in enumerate(months)
+    }
+    before = totals["before"]
     cumulative = before
     previous: MonthRow | None = None
     for month in months:
@@ -290,12 +284,10 @@ def network_figures_compute(*, names: str = "full") -> NetworkFigures:
 
     # Funnel: link visits -> sign-ups -> active (volunteered or gave).
     figures.visits = LinkVisitDay.objects.aggregate(n=Sum("count"))["n"] or 0
-    events = ReferralEvent.objects.aggregate(
-        signups=Count("id", filter=Q(kind=ReferralEventKind.SIGNED_UP)),
-        active=Count("person", filter=Q(kind__in=ACTIVE_KINDS), distinct=True),
-    )
-    figures.signups = events["signups"]
-    figures.active = events["active"]
+    # Sign-ups are summed from the channels below; active people counted once each.
+    figures.active = ReferralEvent.objects.filter(kind__in=ACTIVE_KINDS).aggregate(
+        n=Count("person", distinct=True)
+    )["n"]
     from .models import Invitation, InvitationStatus
 
     figures.accepted_invitations = Invitation.objects.filter(
@@ -323,41 +315,40 @@ def network_figures_compute(*, names: str = "full") -> NetworkFigures:
         .values(*fields)[:TOP_RELAYS]
     ]
 
-    by_kind = Count("id", filter=Q(kind=ReferralEventKind.SIGNED_UP))
-    channel_rows = (
-        ReferralEvent.objects.values("channel")
-        .annotate(
-            signups=by_kind,
-            volunteered=Count("id", filter=Q(kind=ReferralEventKind.VOLUNTEERED)),
-            gave=Count("id", filter=Q(kind=ReferralEventKind.GAVE)),
-            amount=Sum("amount_cents"),
-        )
-        .order_by("-signups")
-    )
+    # One scan of events grouped by channel, campaign and kind, summed up in Python.
     labels = dict(Channel.choices)
-    figures.channels = [
-        {**row, "label": str(labels.get(row["channel"], row["channel"]))} for row in channel_rows
-    ]
-    campaign_rows = (
-        ReferralEvent.objects.filter(campaign__isnull=False)
-        .values("campaign")
-        .annotate(
-            signups=by_kind,
-            volunteered=Count("id", filter=Q(kind=ReferralEventKind.VOLUNTEERED)),
-            gave=Count("id", filter=Q(kind=ReferralEventKind.GAVE)),
-            amount=Sum("amount_cents"),
-        )
+    channels: dict[str, dict[str, Any]] = {}
+    by_campaign: dict[int, dict[str, Any]] = {}
+    grouped = ReferralEvent.objects.values_list("channel", "campaign", "kind").annotate(
+        n=Count("id"), amount=Sum("amount_cents")
     )
-    titles = {c.pk: c for c in Campaign.objects.all()}
+    counters = {
+        ReferralEventKind.SIGNED_UP: "signups",
+        ReferralEventKind.VOLUNTEERED: "volunteered",
+        ReferralEventKind.GAVE: "gave",
+    }
+    for channel, campaign_id, kind, n, amount in grouped:
+        targets = [channels.setdefault(channel, _result_row(channel=channel))]
+        if campaign_id is not None:
+            targets.append(by_campaign.setdefault(campaign_id, _result_row(campaign=campaign_id)))
+        for target in targets:
+            if kind in counters:
+                target[counters[kind]] += n
+            target["amount"] += amount or 0
+    figures.channels = sorted(
+        (
+            {**row, "label": str(labels.get(row["channel"], row["channel"]))}
+            for row in channels.values()
+        ),
+        key=lambda row: -row["signups"],
+    )
+    figures.signups = sum(row["signups"] for row in channels.values())
+    titles = {c.pk: c for c in Campaign.objects.filter(pk__in=list(by_campaign))}
     figures.campaigns = sorted(
         (
-            {
-                **row,
-                "title": titles[row["campaign"]].title,
-                "target": titles[row["campaign"]].target,
-            }
-            for row in campaign_rows
-            if row["campaign"] in titles
+            {**row, "title": titles[pk].title, "target": titles[pk].target}
+            for pk, row in by_campaign.items()
+            if pk in titles
         ),
         key=lambda row: -row["signups"],
     )
