@@ -59,6 +59,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     referral_path_ensure(person)
     generations = downline_activity(person)
     page = Paginator(direct_referrals(person), CHILDREN_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_activity(page.object_list)
     context = {
         "person": person,
         "generations": generations,
@@ -114,7 +115,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _children_page(request: HttpRequest, parent: Person | None) -> Any:
     people = tree_children(parent) if parent is not None else tree_roots()
-    return Paginator(people, CHILDREN_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(people, CHILDREN_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_activity(page.object_list)
+    return page
 
 
 @require("network.view")
@@ -125,7 +128,8 @@ def tree(request: HttpRequest) -> HttpResponse:
     if raw:
         if not raw.isdigit():
             raise Http404
-        start = get_object_or_404(with_activity(Person.objects.all()), pk=int(raw))
+        start = get_object_or_404(Person, pk=int(raw))
+        with_activity([start])
         referral_path_ensure(start)
     found = list(person_directory(query=query)[:SEARCH_RESULTS]) if query else []
     context = {
