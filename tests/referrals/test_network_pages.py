@@ -287,3 +287,18 @@ def test_network_entry_in_the_navigation_for_staff_who_may_see_it(client: Any, r
     _signed_in(client, role)
     page = client.get(reverse("network:mine")).content.decode()
     assert (f'href="{reverse("network:overview")}"' in page) == (role in NETWORK)
+
+
+def test_long_lists_are_counted_up_to_a_cap(client: Any, monkeypatch: Any) -> None:
+    from essaim.referrals import tree_views
+
+    monkeypatch.setattr(tree_views, "TREE_COUNT_CAP", 3)
+    _signed_in(client, "admin")
+    root = PersonFactory()
+    _grow(root, 5, give=False)
+    page = client.get(reverse("network:tree") + f"?depuis={root.pk}").content.decode()
+    assert "Seules les 5 000 premières personnes" in page
+    small = PersonFactory()
+    _grow(small, 2, give=False)
+    page = client.get(reverse("network:tree") + f"?depuis={small.pk}").content.decode()
+    assert "Seules les" not in page
