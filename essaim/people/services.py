@@ -260,8 +260,14 @@ def person_merge(*, actor: User | None, keep: Person, duplicate: Person) -> Pers
     }
     user = duplicate.user
     tags = list(Tag.objects.filter(name__in=plan.tag_names))
+    # The referral tree first: its paths and cached counts must follow (a plain UPDATE of
+    # referred_by would leave them stale, or even close a loop).
+    from essaim.referrals.tree import TREE_FIELDS, referral_merge
+
+    referral_merge(keep=keep, duplicate=duplicate)
     _move_relations(keep=keep, duplicate=duplicate)
     duplicate.delete()
+    keep.refresh_from_db(fields=list(TREE_FIELDS))
     for name, value in plan.values.items():
         setattr(keep, name, value)
     if plan.move_account:

@@ -323,6 +323,73 @@ def referral_event_record(
     )
 
 
+TREE_FIELDS = (
+    "referred_by",
+    "referred_at",
+    "referral_path",
+    "referral_depth",
+    "downline_count",
+    "direct_referrals_count",
+)
+
+
+def referral_merge(*, keep: Person, duplicate: Person) -> None:
+    """Hand the duplicate's place in the tree to the kept person before the duplicate goes.
+
+    The duplicate's referrals are re-hung under the kept person; the kept person keeps
+    their own referrer, or takes the duplicate's when they had none (never one that would
+    make a loop). Call inside the merge's transaction, before the duplicate is deleted;
+    then reload the kept person's tree fields (TREE_FIELDS) before saving it.
+    """
+    _lock_tree()
+
+    def fresh(pk: int) -> Person:
+        person = Person.objects.select_for_update().get(pk=pk)
+        referral_path_ensure(person)
+        return person
+
+    dup = fresh(duplicate.pk)
+    dup_parent_id, dup_referred_at = dup.referred_by_id, dup.referred_at
+    if dup_parent_id is not None:
+        _move(dup, None)
+        Person.objects.filter(pk=dup.pk).update(referred_by=None, referred_at=None)
+    kept = fresh(keep.pk)
+    detached_keep = False
+    if kept.referral_path.startswith(dup.referral_path):
+        # The kept person was below the duplicate: lift them out first.
+        _move(kept, None)
+        Person.objects.filter(pk=kept.pk).update(referred_by=None, referred_at=None)
+        detached_keep = True
+    children = list(
+        Person.objects.filter(referred_by=dup.pk).order_by("pk").values_list("pk", flat=True)
+    )
+    for child_id in children:
+        child = fresh(child_id)
+        _move(child, fresh(keep.pk))
+        Person.objects.filter(pk=child_id).update(referred_by=keep.pk)
+    kept = fresh(keep.pk)
+    inherited = None
+    if kept.referred_by_id is None and dup_parent_id is not None and dup_parent_id != kept.pk:
+        parent = fresh(dup_parent_id)
+        if _refusal(kept, parent) is None:
+            _move(kept, parent)
+            Person.objects.filter(pk=kept.pk).update(
+                referred_by=parent.pk, referred_at=dup_referred_at
+            )
+            inherited = parent.pk
+    audit_record(
+        actor=None,
+        action="referral.merge",
+        target=kept,
+        details={
+            "duplicate": duplicate.pk,
+            "referrals_moved": len(children),
+            "referrer_inherited": inherited,
+            "kept_lifted_from_duplicate_downline": detached_keep,
+        },
+    )
+
+
 # --- From-scratch recomputation ------------------------------------------------------
 
 

@@ -262,3 +262,34 @@ def test_rebuild_recomputes_everything_and_breaks_loops() -> None:
     # Idempotent: nothing left to write.
     assert referrals_rebuild()["changed"] == 0
     call_command("referrals_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize("shape", ["apart", "keep_below_duplicate", "duplicate_below_keep"])
+def test_merging_two_people_keeps_the_tree_consistent(shape: str) -> None:
+    from essaim.people.services import person_merge
+
+    top, keep, duplicate = person(), person(), person()
+    kids = [person() for _ in range(3)]
+    assert attach(duplicate, top)
+    for kid in kids:
+        assert attach(kid, duplicate)
+    if shape == "keep_below_duplicate":
+        assert attach(keep, kids[0])
+    elif shape == "duplicate_below_keep":
+        referral_correct(actor=None, person=duplicate, referrer=keep, note="essai")
+    grandchild = person()
+    assert attach(grandchild, kids[1])
+    keep.refresh_from_db()
+    duplicate.refresh_from_db()
+    person_merge(actor=None, keep=keep, duplicate=duplicate)
+    assert not Person.objects.filter(pk=duplicate.pk).exists()
+    assert_consistent()
+    # Every former referral of the duplicate now hangs below the kept person.
+    keep.refresh_from_db()
+    assert set(Person.objects.filter(referred_by=keep).values_list("pk", flat=True)) == {
+        k.pk for k in kids
+    }
+    assert keep.downline_count == 4
+    if shape in ("apart", "keep_below_duplicate"):
+        assert keep.referred_by_id == top.pk  # inherited from the duplicate
+    assert AuditLog.objects.filter(action="referral.merge").count() == 1
