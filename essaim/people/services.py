@@ -77,6 +77,23 @@ def person_create(
 
 
 @transaction.atomic
+def _save_details(person: Person) -> None:
+    """Save a person without the referral tree's fields (kept by essaim.referrals.tree).
+
+    The instance may have been read before someone joined below this person: a full
+    save() would write back the old path and counts.
+    """
+    from essaim.referrals.tree import TREE_FIELDS
+
+    person.save(
+        update_fields=[
+            field.name
+            for field in Person._meta.concrete_fields
+            if not field.primary_key and field.name not in TREE_FIELDS
+        ]
+    )
+
+
 def person_update(
     *,
     actor: User | None,
@@ -94,7 +111,7 @@ def person_update(
         _apply_consent(person, newsletter_consent, consent_proof)
     person.refresh_search_text()
     person.full_clean(exclude=["user"])
-    person.save()
+    _save_details(person)
     if tag_names is not None:
         person_set_tags(actor=actor, person=person, names=tag_names)
     return person
@@ -346,7 +363,7 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
     person.user = None
     person.erased_at = timezone.now()
     person.search_text = ""
-    person.save()
+    _save_details(person)
     person.tags.clear()
     # Earlier audit rows name the person or their account: keep the facts, drop the identity.
     for row in AuditLog.objects.filter(targets):

@@ -293,3 +293,15 @@ def test_merging_two_people_keeps_the_tree_consistent(shape: str) -> None:
     if shape in ("apart", "keep_below_duplicate"):
         assert keep.referred_by_id == top.pk  # inherited from the duplicate
     assert AuditLog.objects.filter(action="referral.merge").count() == 1
+
+
+def test_editing_a_person_read_earlier_keeps_their_counts() -> None:
+    from essaim.people.services import person_update
+
+    relay = person()
+    stale = Person.objects.get(pk=relay.pk)
+    assert attach(person(), relay)  # someone joins while staff edit the relay's card
+    person_update(actor=None, person=stale, data={"city": "Lyon"})
+    relay.refresh_from_db()
+    assert relay.city == "Lyon" and relay.downline_count == 1
+    assert_consistent()
