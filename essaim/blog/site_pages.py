@@ -211,6 +211,15 @@ def _privacy(org: Organisation) -> str:
             ]
         ),
         _("Aucun de ces cookies ne sert à vous suivre ni à vous proposer de la publicité."),
+        # Capillarity (essaim/referrals/links.py): the first-party attribution cookie.
+        _(
+            "Si vous arrivez par le lien personnel qu'une personne de notre réseau vous a "
+            "envoyé, un cookie **essaim_ref** retient ce lien et la date de votre première "
+            "visite, pendant %(days)d jours au plus, pour la remercier si vous vous inscrivez "
+            "ou vous engagez. Il n'est lu que par ce site ; les visites de ces liens sont "
+            "comptées par jour, sans adresse IP ni rien qui vous identifie."
+        )
+        % {"days": org.referral_window_days},
         _("## Les données que nous gardons, et pourquoi"),
         "\n".join(
             [

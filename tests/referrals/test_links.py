@@ -532,3 +532,10 @@ def test_owner_renews_a_link_and_the_old_address_stops(client: Client, referrer:
     assert (
         client.get(reverse("referrals:link_renew", kwargs={"code": link.code})).status_code == 405
     )
+
+
+def test_privacy_page_explains_the_attribution_cookie(client: Client) -> None:
+    page = client.get(reverse("blog:privacy")).content.decode()
+    assert "essaim_ref" in page
+    assert "pendant 30 jours au plus" in page
+    assert "sans adresse IP" in page
