@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import TimeStampedModel
@@ -100,10 +101,15 @@ class ReferralLink(models.Model):
         verbose_name = _("lien personnel")
         verbose_name_plural = _("liens personnels")
         constraints = [
+            # One link per owner, goal, action, mission and campaign, an empty one counting
+            # as a value (expressions: SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["owner", "goal", "action", "mission", "campaign"],
+                models.F("owner"),
+                models.F("goal"),
+                Coalesce(models.F("action"), models.Value(0)),
+                Coalesce(models.F("mission"), models.Value(0)),
+                Coalesce(models.F("campaign"), models.Value(0)),
                 name="referrals_link_one_per_goal",
-                nulls_distinct=False,
             )
         ]
 
