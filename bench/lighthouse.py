@@ -91,6 +91,9 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer on {url}")
 
 
+RUN_ATTEMPTS = 3
+
+
 def lighthouse(url: str, workdir: Path) -> dict[str, Any]:
     report = workdir / "report.json"
     command = [
@@ -103,10 +106,20 @@ def lighthouse(url: str, workdir: Path) -> dict[str, Any]:
         f"--chrome-flags={CHROME_FLAGS}",
     ]
     env = {**os.environ, "CHROME_PATH": CHROME}
-    done = subprocess.run(command, env=env, timeout=300, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"Lighthouse failed on {url}:\n{done.stderr[-3000:]}")
-    data = json.loads(report.read_text())
+    # Lighthouse's own trace recording fails now and then under load ("NO_NAVSTART",
+    # "NO_FCP"): that says nothing about the page, so such a run is tried again, twice
+    # at most. Scores are never retried: a low score fails the run.
+    for attempt in range(1, RUN_ATTEMPTS + 1):
+        report.unlink(missing_ok=True)
+        done = subprocess.run(command, env=env, timeout=300, capture_output=True, text=True)
+        data = json.loads(report.read_text()) if report.exists() else {}
+        error = data.get("runtimeError", {}).get("code") if data else None
+        if done.returncode == 0 and data and not error:
+            break
+        reason = error or done.stderr.strip().splitlines()[-1:] or ["no report"]
+        print(f"Lighthouse run {attempt} on {url} did not complete: {reason}", file=sys.stderr)
+        if attempt == RUN_ATTEMPTS:
+            raise SystemExit(f"Lighthouse failed on {url}:\n{done.stderr[-3000:]}")
     scores = {name: round(100 * (data["categories"][name]["score"] or 0)) for name in CATEGORIES}
     lost = []
     for name in CATEGORIES:
