@@ -416,14 +416,14 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     story = _story_or_404(story_id)
     consents = [(consent, consent_state(consent)) for consent in story.consents.all()]
     history = list(story.status_changes.select_related("actor").order_by("-created_at", "-id")[:20])
+    blockers = story_blockers(story, ConsentUse.BLOG)
     context = {
         "story": story,
         "consents": consents,
-        "blockers": story_blockers(story, ConsentUse.BLOG),
+        "blockers": blockers,
         "cover_allowed": story_cover_allowed(story),
         "history": history,
-        "is_public": story.status == PublicationStatus.PUBLISHED
-        and not story_blockers(story, ConsentUse.BLOG),
+        "is_public": story.status == PublicationStatus.PUBLISHED and not blockers,
         "public_url": public_reverse("story", lang=story.language, kwargs={"slug": story.slug}),
         "unpublish_form": UnpublishForm(),
         "active_nav": "writing",
