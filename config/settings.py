@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "essaim.practices",
     "essaim.blog",
     "essaim.referrals",
+    "essaim.giving",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,20 @@ ESSAIM_IMPORT_MAX_BYTES = int(env("ESSAIM_IMPORT_MAX_BYTES", str(20 * 1024 * 102
 # "OVH SAS, 2 rue Kellermann, 59100 Roubaix, 1007". Empty: the notice says the
 # association hosts it itself, at its own address.
 ESSAIM_HOSTING_PROVIDER = env("ESSAIM_HOSTING_PROVIDER", "")
+
+# --- Giving: payment providers (keys from the environment only) ----------------------
+# A provider is offered on the giving pages when its keys are set. The demo provider
+# (no real payment) is offered when no real one is, or when ESSAIM_GIVING_DEMO=1.
+STRIPE_SECRET_KEY = env("ESSAIM_STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("ESSAIM_STRIPE_WEBHOOK_SECRET")
+HELLOASSO_CLIENT_ID = env("ESSAIM_HELLOASSO_CLIENT_ID")
+HELLOASSO_CLIENT_SECRET = env("ESSAIM_HELLOASSO_CLIENT_SECRET")
+HELLOASSO_ORGANIZATION_SLUG = env("ESSAIM_HELLOASSO_ORGANIZATION_SLUG")
+# https://api.helloasso-sandbox.com for tests against HelloAsso's sandbox.
+HELLOASSO_API_URL = env("ESSAIM_HELLOASSO_API_URL", "https://api.helloasso.com").rstrip("/")
+ESSAIM_GIVING_DEMO = env("ESSAIM_GIVING_DEMO", "") in {"1", "true", "yes"}
+# The largest single gift a form accepts (cents): bigger ones are recorded by the treasurer.
+ESSAIM_GIVING_MAX_CENTS = int(env("ESSAIM_GIVING_MAX_CENTS", str(100_000 * 100)))
 
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env("ESSAIM_REDIS_URL") or env("REDIS_URL")

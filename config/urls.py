@@ -28,6 +28,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Personal links (/r/<code>/) and invitation answers: short public addresses.
     path("", include("essaim.referrals.public_urls")),
     path("redaction/", include("essaim.blog.site_admin_urls")),
+    # Giving (essaim/giving): payments plumbing, treasurer, receipts, donor space, staff.
+    path("paiements/", include("essaim.giving.payment_urls")),
+    path("tresorerie/", include("essaim.giving.treasury_urls")),
+    path("recus/", include("essaim.giving.receipt_urls")),
+    path("mes-dons/", include("essaim.giving.donor_urls")),
+    path("collecte/pages/", include("essaim.giving.page_urls")),
+    path("collecte/excuses/", include("essaim.giving.journey_admin_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

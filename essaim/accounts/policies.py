@@ -49,6 +49,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referral.correct": frozenset({ADMIN}),
     "campaigns.manage": frozenset({ADMIN, COMMUNICATION}),
     "share_texts.edit": frozenset({ADMIN, COMMUNICATION}),
+    # Giving: gifts, offline gifts, reconciliation and exports; tax receipts; the giving
+    # pages and the excuses journey (their wording is communication's work too).
+    "giving.manage": frozenset({ADMIN, TREASURER}),
+    "receipts.manage": frozenset({ADMIN, TREASURER}),
+    "giving.pages": frozenset({ADMIN, TREASURER, COMMUNICATION}),
 }
 
 User = Any  # an authenticated User or AnonymousUser

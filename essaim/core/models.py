@@ -24,6 +24,15 @@ class TaxReduction(models.IntegerChoices):
     AID = 75, _("75 % (aide aux personnes en difficulté, dans la limite du plafond)")
 
 
+class LegalType(models.TextChoices):
+    """The organisation's category, as the Cerfa n°11580 receipt names it."""
+
+    GENERAL_INTEREST = "general_interest", _("Œuvre ou organisme d'intérêt général")
+    PUBLIC_UTILITY = "public_utility", _("Association ou fondation reconnue d'utilité publique")
+    WORSHIP = "worship", _("Association cultuelle ou de bienfaisance")
+    OTHER = "other", _("Autre organisme habilité à recevoir des dons")
+
+
 class Organisation(TimeStampedModel):
     """The one association this installation serves (a single row, pk=1)."""
 
@@ -68,6 +77,20 @@ class Organisation(TimeStampedModel):
     receipt_signer_role = models.CharField(_("qualité du signataire"), max_length=120, blank=True)
     receipt_signature = models.ImageField(
         _("signature (image)"), upload_to="organisation/", blank=True
+    )
+    legal_type = models.CharField(
+        _("type d'organisme (reçus fiscaux)"),
+        max_length=20,
+        choices=LegalType.choices,
+        default=LegalType.GENERAL_INTEREST,
+    )
+    aid_ceiling_cents = models.PositiveIntegerField(
+        _("plafond des dons à 75 % (centimes)"),
+        default=100000,
+        help_text=_(
+            "Au-delà de ce montant par an et par donateur, la réduction retombe à 66 % "
+            "(aide aux personnes en difficulté)."
+        ),
     )
     # "Valorisation du bénévolat": volunteer hours shown in money in the annual report.
     volunteer_hourly_rate_cents = models.PositiveIntegerField(

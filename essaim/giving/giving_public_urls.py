@@ -1,0 +1,5 @@
+"""Public giving pages (included in the public site, French and English)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
