@@ -1,0 +1,111 @@
+"""Factories of the giving app (pages, suggested amounts, gifts, monthly gifts).
+
+Shared by every giving test module: append new factories at the end, don't rewrite.
+A paid gift is ``PaidDonationFactory()``; a pending one ``DonationFactory()``.
+"""
+
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from essaim.giving.models import (
+    Donation,
+    DonationStatus,
+    Frequency,
+    GivingPage,
+    PaymentMethod,
+    Provider,
+    RecurringGift,
+    RecurringStatus,
+    SuggestedAmount,
+)
+from tests.people.factories import PersonFactory
+
+
+class GivingPageFactory(factory.django.DjangoModelFactory[GivingPage]):
+    class Meta:
+        model = GivingPage
+
+    title = factory.Sequence(lambda n: f"Page de don {n}")
+    slug = factory.Sequence(lambda n: f"page-de-don-{n}")
+    intro = "Votre don nous aide à agir."
+    thank_you_text = "Merci pour votre don."
+
+
+class SuggestedAmountFactory(factory.django.DjangoModelFactory[SuggestedAmount]):
+    class Meta:
+        model = SuggestedAmount
+
+    page = factory.SubFactory(GivingPageFactory)
+    frequency = Frequency.ONE_OFF
+    amount_cents = factory.Sequence(lambda n: 1000 + n * 100)
+    impact = "Un mois de fournitures"
+    position = factory.Sequence(lambda n: n)
+
+
+class _DonorFieldsMixin(factory.django.DjangoModelFactory[Donation]):
+    class Meta:
+        abstract = True
+
+    person = factory.SubFactory(PersonFactory)
+    given_name = factory.LazyAttribute(lambda o: o.person.given_name)
+    family_name = factory.LazyAttribute(lambda o: o.person.family_name)
+    email = factory.LazyAttribute(lambda o: o.person.email)
+    address_line1 = "1 rue de la Paix"
+    postal_code = "75002"
+    city = "Paris"
+
+
+class DonationFactory(_DonorFieldsMixin):
+    """A pending one-off card gift through the demo provider."""
+
+    class Meta:
+        model = Donation
+
+    page = factory.SubFactory(GivingPageFactory)
+    amount_cents = 3000
+    frequency = Frequency.ONE_OFF
+    status = DonationStatus.PENDING
+    provider = Provider.DEMO
+    payment_method = PaymentMethod.CARD
+    given_on = factory.LazyFunction(timezone.localdate)
+
+
+class PaidDonationFactory(DonationFactory):
+    """A paid one-off gift."""
+
+    status = DonationStatus.PAID
+    paid_at = factory.LazyFunction(timezone.now)
+    provider_reference = factory.Sequence(lambda n: f"demo_{n}")
+
+
+class OfflineDonationFactory(DonationFactory):
+    """A paid cheque recorded by the treasurer, not yet reconciled."""
+
+    status = DonationStatus.PAID
+    paid_at = factory.LazyFunction(timezone.now)
+    provider = Provider.OFFLINE
+    payment_method = PaymentMethod.CHEQUE
+    bank_reference = factory.Sequence(lambda n: f"CHQ{n:07d}")
+
+
+class RecurringGiftFactory(factory.django.DjangoModelFactory[RecurringGift]):
+    """An active monthly gift through the demo provider."""
+
+    class Meta:
+        model = RecurringGift
+
+    person = factory.SubFactory(PersonFactory)
+    given_name = factory.LazyAttribute(lambda o: o.person.given_name)
+    family_name = factory.LazyAttribute(lambda o: o.person.family_name)
+    email = factory.LazyAttribute(lambda o: o.person.email)
+    address_line1 = "1 rue de la Paix"
+    postal_code = "75002"
+    city = "Paris"
+    page = factory.SubFactory(GivingPageFactory)
+    amount_cents = 2000
+    provider = Provider.DEMO
+    status = RecurringStatus.ACTIVE
+    started_at = factory.LazyFunction(timezone.now)
+    next_payment_on = factory.LazyFunction(timezone.localdate)
