@@ -104,6 +104,16 @@ def _enqueue_story_consents_check() -> object:
     return story_consents_check.enqueue()
 
 
+def _enqueue_invitations_retry() -> object:
+    from essaim.referrals.invitations import invitations_due_for_retry
+    from essaim.referrals.tasks import invitations_retry
+
+    # Every 15 minutes, but a task only when an invitation is due (one indexed query).
+    if not invitations_due_for_retry():
+        return None
+    return invitations_retry.enqueue()
+
+
 def _enqueue_invitations_expire() -> object:
     from essaim.referrals.tasks import invitations_expire
 
@@ -139,6 +149,10 @@ JOBS: dict[str, Job] = {
     ),
     # Unanswered invitations lose their address after the retention period (issue #5), daily.
     "invitations_expire": Job("invitations_expire", time(3, 30), None, _enqueue_invitations_expire),
+    # Invitations whose sending failed (10 min, 1 h, 6 h later) or whose batch was lost.
+    "invitations_retry": Job(
+        "invitations_retry", time(0, 11), None, _enqueue_invitations_retry, every_minutes=15
+    ),
 }
 
 
