@@ -36,6 +36,10 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     autocomplete_fields = ("tags",)
     readonly_fields = (
         "user",
+        # The tree's derived fields follow `referred_by`: it changes only through the
+        # correction page (essaim.referrals.tree.referral_correct), never here.
+        "referred_by",
+        "referred_at",
         "source",
         "newsletter_consent",
         "newsletter_consent_at",

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +52,11 @@ MAX_MESSAGE = 1000
 SEPARATORS = re.compile(r"[\s,;]+")
 CSV_EMAIL_COLUMNS = ("email", "e-mail", "courriel", "mail", "adresse e-mail")
 PENDING = (InvitationStatus.QUEUED, InvitationStatus.SENT)
+# A failed sending (mail server down) is tried again after 10 minutes, 1 hour, then 6 hours.
+RETRY_DELAYS = (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+LOST_AFTER = timedelta(hours=1)
+RETRY_BATCH = 500
 
 
 def normalise(address: str) -> str:
@@ -261,7 +267,11 @@ def invitations_create(
     def enqueue() -> None:
         from .tasks import invitations_send
 
-        invitations_send.enqueue(ids)
+        try:
+            invitations_send.enqueue(ids)
+        except Exception:
+            # The queue refused the batch: the retry job sends it within the hour.
+            logger.exception("could not enqueue invitations %s", ids[:5])
 
     transaction.on_commit(enqueue)
     return result
@@ -334,13 +344,50 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
                 email.send()
             except Exception:
                 logger.exception("invitation %s could not be sent", invitation.pk)
-                Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.FAILED)
+                _sending_failed(invitation)
                 continue
             Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.QUEUED).update(
-                status=InvitationStatus.SENT, sent_at=timezone.now()
+                status=InvitationStatus.SENT, sent_at=timezone.now(), retry_at=None
             )
             sent += 1
     return sent
+
+
+def _sending_failed(invitation: Invitation) -> None:
+    """Plan another try after a failed sending, or give up after MAX_ATTEMPTS."""
+    attempts = invitation.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        Invitation.objects.filter(pk=invitation.pk).update(
+            status=InvitationStatus.FAILED, attempts=attempts, retry_at=None
+        )
+        return
+    Invitation.objects.filter(pk=invitation.pk).update(
+        attempts=attempts, retry_at=timezone.now() + RETRY_DELAYS[attempts - 1]
+    )
+
+
+def invitations_due_for_retry(*, now: datetime | None = None) -> list[int]:
+    """Return the queued invitations to send again: failed tries now due, and lost batches.
+
+    A batch is lost when its task never ran (queue down when the invitations were made):
+    still queued, never tried, an hour after it was made.
+    """
+    now = now or timezone.now()
+    return list(
+        Invitation.objects.filter(status=InvitationStatus.QUEUED)
+        .exclude(email="")
+        .filter(
+            Q(retry_at__lte=now)
+            | Q(retry_at__isnull=True, attempts=0, created_at__lt=now - LOST_AFTER)
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+
+
+def invitations_retry(*, now: datetime | None = None) -> int:
+    """Send again the invitations whose sending failed or was lost; return how many left."""
+    return invitations_send(invitation_ids=invitations_due_for_retry(now=now))
 
 
 def invitation_get(code: str) -> Invitation | None:

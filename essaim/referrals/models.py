@@ -209,6 +209,9 @@ class Invitation(TimeStampedModel):
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A failed sending is tried again later (mail server down): how many tries, and when next.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -221,6 +224,7 @@ class Invitation(TimeStampedModel):
         indexes = [
             models.Index(fields=["inviter", "created_at"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "retry_at"]),
         ]
 
     def __str__(self) -> str:

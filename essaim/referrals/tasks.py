@@ -14,6 +14,14 @@ def invitations_send(invitation_ids: list[int]) -> int:
 
 
 @task()
+def invitations_retry() -> int:
+    """Send again the invitations whose sending failed or whose batch was lost."""
+    from .invitations import invitations_retry as retry
+
+    return retry()
+
+
+@task()
 def invitations_expire() -> int:
     """Erase the addresses of invitations unanswered past the retention period."""
     from .invitations import invitations_expire as expire

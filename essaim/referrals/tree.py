@@ -323,6 +323,27 @@ def referral_event_record(
     )
 
 
+def referral_subscription_credit(*, person: Person, at: datetime | None = None) -> bool:
+    """Credit the referrer once when a person they brought later asks for the news."""
+    referrer_id = Person.objects.filter(pk=person.pk).values_list("referred_by", flat=True).first()
+    if referrer_id is None:
+        return False
+    events = ReferralEvent.objects.filter(person=person)
+    if events.filter(kind=ReferralEventKind.SUBSCRIBED).exists():
+        return False
+    # Credited to how the person first arrived (their link, campaign and channel).
+    arrival = events.order_by("created_at", "id").first()
+    referral_event_record(
+        person=person,
+        kind=ReferralEventKind.SUBSCRIBED,
+        at=at or timezone.now(),
+        link=arrival.link if arrival else None,
+        campaign=arrival.campaign if arrival else None,
+        channel=arrival.channel if arrival else Channel.LINK,
+    )
+    return True
+
+
 TREE_FIELDS = (
     "referred_by",
     "referred_at",

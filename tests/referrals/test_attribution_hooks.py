@@ -251,3 +251,43 @@ def test_invitation_is_accepted_even_without_following_its_link(client, referrer
     assert other.status == InvitationStatus.SENT
     # No link followed: nobody is credited.
     assert person.referred_by_id is None
+
+
+# --- The news asked for later, in the profile ------------------------------------------------
+
+
+def test_news_asked_later_in_the_profile_is_credited_once(
+    client: Client, join_link: ReferralLink
+) -> None:
+    from tests.accounts.test_profile import profile_data
+
+    follow(client, join_link, "sms")
+    client.post(reverse("account_signup"), signup_data(newsletter_consent=""))
+    person = new_person()
+    assert kinds_of(person) == {ReferralEventKind.SIGNED_UP}
+    client.force_login(person.user)
+    url = reverse("accounts:profile")
+    assert client.post(url, profile_data(person, newsletter_consent="on")).status_code == 302
+    event = ReferralEvent.objects.get(person=person, kind=ReferralEventKind.SUBSCRIBED)
+    # Credited to the referrer, through the link and channel the person arrived by.
+    assert (event.referrer_id, event.link_id, event.channel) == (
+        join_link.owner_id,
+        join_link.pk,
+        Channel.SMS,
+    )
+    # Unsubscribing then subscribing again is not a second step.
+    client.post(url, profile_data(person))
+    client.post(url, profile_data(person, newsletter_consent="on"))
+    assert ReferralEvent.objects.filter(kind=ReferralEventKind.SUBSCRIBED).count() == 1
+
+
+def test_news_asked_in_the_profile_without_a_referrer_credits_nobody(client: Client) -> None:
+    from tests.accounts.test_profile import profile_data
+
+    client.post(reverse("account_signup"), signup_data(newsletter_consent=""))
+    person = new_person()
+    client.force_login(person.user)
+    client.post(reverse("accounts:profile"), profile_data(person, newsletter_consent="on"))
+    person.refresh_from_db()
+    assert person.newsletter_consent
+    assert not ReferralEvent.objects.exists()

@@ -179,11 +179,63 @@ def test_pending_invitations_and_accounts_are_skipped(inviter_client: Client) ->
     assert "1 adresse a déjà un compte." in page
 
 
-def test_failed_sending_is_marked(referrer: Person) -> None:
+def test_failed_sending_is_tried_again_later_then_marked(referrer: Person) -> None:
     result = services.invitations_create(inviter=referrer, addresses=["f@exemple.fr"])
+    pk = result.created[0].pk
+    start = timezone.now()
     with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("down")):
-        assert services.invitations_send(invitation_ids=[result.created[0].pk]) == 0
-    assert Invitation.objects.get().status == InvitationStatus.FAILED
+        assert services.invitations_send(invitation_ids=[pk]) == 0
+        invitation = Invitation.objects.get()
+        # Still queued, planned again in 10 minutes: not due before.
+        assert (invitation.status, invitation.attempts) == (InvitationStatus.QUEUED, 1)
+        assert invitation.retry_at is not None
+        assert timedelta(minutes=9) < invitation.retry_at - start < timedelta(minutes=11)
+        assert services.invitations_due_for_retry(now=start + timedelta(minutes=5)) == []
+        for attempt, delay in ((2, 11), (3, 71), (4, 500)):
+            later = start + timedelta(minutes=delay)
+            assert services.invitations_due_for_retry(now=later) == [pk]
+            assert services.invitations_retry(now=later) == 0
+            assert Invitation.objects.get().attempts == attempt
+    invitation = Invitation.objects.get()
+    assert (invitation.status, invitation.retry_at) == (InvitationStatus.FAILED, None)
+    assert services.invitations_due_for_retry(now=start + timedelta(days=1)) == []
+    assert mail.outbox == []
+
+
+def test_retry_job_sends_a_failed_invitation_once_the_server_is_back(referrer: Person) -> None:
+    result = services.invitations_create(inviter=referrer, addresses=["g@exemple.fr"])
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("down")):
+        services.invitations_send(invitation_ids=[result.created[0].pk])
+    JOBS["invitations_retry"].run()  # not due yet: nothing sent
+    assert mail.outbox == []
+    Invitation.objects.update(retry_at=timezone.now() - timedelta(seconds=1))
+    JOBS["invitations_retry"].run()
+    assert [m.to for m in mail.outbox] == [["g@exemple.fr"]]
+    invitation = Invitation.objects.get()
+    assert (invitation.status, invitation.retry_at) == (InvitationStatus.SENT, None)
+
+
+def test_a_batch_the_queue_refused_is_sent_an_hour_later(
+    inviter_client: Client, referrer: Person
+) -> None:
+    refusing_queue = mock.Mock(**{"enqueue.side_effect": ConnectionError("queue down")})
+    with mock.patch("essaim.referrals.tasks.invitations_send", refusing_queue):
+        assert post(inviter_client, addresses="h@exemple.fr").status_code == 302
+    assert Invitation.objects.get().status == InvitationStatus.QUEUED
+    assert services.invitations_due_for_retry() == []  # made just now: not lost yet
+    Invitation.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    JOBS["invitations_retry"].run()
+    assert [m.to for m in mail.outbox] == [["h@exemple.fr"]]
+
+
+def test_retry_skips_an_address_suppressed_in_the_meantime(referrer: Person) -> None:
+    result = services.invitations_create(inviter=referrer, addresses=["i@exemple.fr"])
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("down")):
+        services.invitations_send(invitation_ids=[result.created[0].pk])
+    services.invitation_stop(code=result.created[0].code)
+    Invitation.objects.update(retry_at=timezone.now() - timedelta(seconds=1))
+    assert services.invitations_retry() == 0
+    assert mail.outbox == []
 
 
 # --- Daily limit -------------------------------------------------------------------------
