@@ -256,7 +256,12 @@ def attribution_set(
 
 
 def attribution_apply(
-    *, attribution: Attribution | None, person: Person, kind: str, at: datetime | None = None
+    *,
+    attribution: Attribution | None,
+    person: Person,
+    kind: str,
+    at: datetime | None = None,
+    amount_cents: int = 0,
 ) -> bool:
     """Credit the referrer with what the person just did; tell whether the tree changed."""
     if attribution is None:
@@ -285,6 +290,7 @@ def attribution_apply(
                 link=attribution.link,
                 campaign=campaign,
                 channel=attribution.channel,
+                amount_cents=amount_cents,
             )
         invitation = attribution.invitation
         if invitation is not None and kind == ReferralEventKind.SIGNED_UP:
