@@ -1,7 +1,11 @@
 """Payment provider plumbing under /paiements/: webhooks and the demo checkout."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import payment_views
 
 app_name = "payments"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("demo/<str:code>/", payment_views.demo_checkout, name="demo_checkout"),
+]
