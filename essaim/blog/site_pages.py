@@ -220,6 +220,21 @@ def _privacy(org: Organisation) -> str:
             "comptées par jour, sans adresse IP ni rien qui vous identifie."
         )
         % {"days": org.referral_window_days},
+        _(
+            "Un cookie **essaim_seen** retient, jusqu'à minuit, les liens personnels que vous "
+            "avez déjà ouverts dans la journée, pour que vos visites répétées ne soient "
+            "comptées qu'une fois."
+        ),
+        # The excuses journey (essaim/giving/journey.py): the variant and the give click.
+        _(
+            "Sur la page « Je n'aime pas donner », un cookie **essaim_variant** retient, pour "
+            "chaque excuse, laquelle de nos réponses vous avez lue (nous en comparons "
+            "plusieurs), pendant 180 jours au plus ; si vous cliquez ensuite sur « Je donne », "
+            "un cookie **essaim_give** retient cette réponse pendant 30 jours, pour savoir "
+            "laquelle a convaincu. Ils ne contiennent que des numéros d'excuse et de réponse, "
+            "ne sont lus que par ce site, et les lectures et clics sont comptés par jour, sans "
+            "adresse IP ni rien qui vous identifie."
+        ),
         _("## Les données que nous gardons, et pourquoi"),
         "\n".join(
             [

@@ -47,7 +47,11 @@ BROWSER = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile 
 
 def visit(client: Client, code: str, query: str = "", **headers: str) -> object:
     url = reverse("capillarity:link", kwargs={"code": code}) + (f"?{query}" if query else "")
-    return client.get(url, HTTP_USER_AGENT=headers.get("ua", BROWSER), REMOTE_ADDR="203.0.113.7")
+    return client.get(
+        url,
+        HTTP_USER_AGENT=headers.get("ua", BROWSER),
+        REMOTE_ADDR=headers.get("ip", "203.0.113.7"),
+    )
 
 
 def cookie_of(client: Client) -> dict[str, object] | None:
@@ -119,10 +123,10 @@ def test_visit_counts_sets_the_cookie_and_redirects(client: Client, join_link: R
     assert int(morsel["max-age"]) == 30 * 24 * 3600
     value = cookie_of(client)
     assert value is not None and value["c"] == join_link.code
-    # A second visit counts again, but leaves the first touch in place.
+    # A second visit the same day is not counted again and leaves the first touch in place.
     response = visit(client, join_link.code)
     assert COOKIE_NAME not in response.cookies
-    assert LinkVisitDay.objects.get().count == 2
+    assert LinkVisitDay.objects.get().count == 1
 
 
 def test_visits_are_counted_per_channel(client: Client, join_link: ReferralLink) -> None:
@@ -539,3 +543,36 @@ def test_privacy_page_explains_the_attribution_cookie(client: Client) -> None:
     assert "essaim_ref" in page
     assert "pendant 30 jours au plus" in page
     assert "sans adresse IP" in page
+
+
+def test_a_browser_visiting_a_link_again_the_same_day_counts_once(
+    client: Client, join_link: ReferralLink, referrer: Person
+) -> None:
+    other = link_get_or_create(owner=referrer, goal=LinkGoal.NEWS)
+    for _ in range(3):
+        visit(client, join_link.code)
+    visit(client, other.code)
+    visit(client, other.code)
+    counts = dict(LinkVisitDay.objects.values_list("link", "count"))
+    assert counts == {join_link.pk: 1, other.pk: 1}
+    # Another browser is another visit; the next day, the same browser counts again.
+    visit(Client(), join_link.code)
+    assert LinkVisitDay.objects.get(link=join_link).count == 2
+    with freeze_time(timezone.now() + timedelta(days=1)):
+        visit(client, join_link.code)
+    assert LinkVisitDay.objects.filter(link=join_link).count() == 2  # a row for the new day
+
+
+def test_a_flood_from_one_address_stops_counting(join_link: ReferralLink) -> None:
+    from essaim.referrals.public_views import VISITS_PER_MINUTE
+
+    with freeze_time("2026-11-24 10:00:05"):
+        for _ in range(VISITS_PER_MINUTE + 10):
+            response = visit(Client(), join_link.code)  # a script without cookies
+            assert response.status_code == 302  # still sent on, only not counted
+        assert LinkVisitDay.objects.get().count == VISITS_PER_MINUTE
+        visit(Client(), join_link.code, ip="198.51.100.7")  # another address
+        assert LinkVisitDay.objects.get().count == VISITS_PER_MINUTE + 1
+    with freeze_time("2026-11-24 10:01:05"):
+        visit(Client(), join_link.code)  # a new minute
+        assert LinkVisitDay.objects.get().count == VISITS_PER_MINUTE + 2
