@@ -384,7 +384,7 @@ def donation_mark_paid(
 ) -> Donation:
     """Record that a gift was paid: donor flag, consent, referral credit, receipt, thank-you."""
     locked = (
-        Donation.objects.select_for_update()
+        Donation.objects.select_for_update(of=("self",))
         .select_related("person", "recurring", "referrer", "referral_link", "invitation")
         .get(pk=donation.pk)
     )
