@@ -29,6 +29,7 @@ from essaim.referrals.links import attribution_from_request
 from . import providers, selectors, services
 from .forms import GiftForm, amount_cards, page_frequencies, tax_sentence
 from .inputs import GiftSource
+from .journey import journey_from_request
 from .models import Donation, DonationStatus, Frequency, GivingPage
 from .tax import tax_reduction
 
@@ -52,14 +53,6 @@ def in_page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return response
 
     return wrapper
-
-
-def _journey(request: HttpRequest) -> tuple[int | None, int | None]:
-    try:
-        from .journey import journey_from_request
-    except ImportError:  # the excuses journey is optional for a giving page
-        return (None, None)
-    return journey_from_request(request)
 
 
 def _page_path(page: GivingPage) -> str:
@@ -151,7 +144,7 @@ def _give(request: HttpRequest, page: GivingPage) -> HttpResponse:
 def _start(request: HttpRequest, page: GivingPage, form: GiftForm) -> HttpResponse | None:
     """Start the gift and send the donor to pay; None (errors on the form) when it cannot."""
     data = form.cleaned_data
-    excuse_id, rebuttal_id = _journey(request)
+    excuse_id, rebuttal_id = journey_from_request(request)
     source = GiftSource(
         page=page,
         campaign=page.campaign,
