@@ -16,6 +16,7 @@ from essaim.giving.models import (
     GivingPage,
     PaymentMethod,
     Provider,
+    Receipt,
     RecurringGift,
     RecurringStatus,
     SuggestedAmount,
@@ -109,3 +110,12 @@ class RecurringGiftFactory(factory.django.DjangoModelFactory[RecurringGift]):
     status = RecurringStatus.ACTIVE
     started_at = factory.LazyFunction(timezone.now)
     next_payment_on = factory.LazyFunction(timezone.localdate)
+
+
+def issued_receipt(**gift_fields: object) -> Receipt:
+    """Return a receipt issued by the service for a new paid one-off gift (PDF not drawn)."""
+    from essaim.giving.receipts import receipt_issue_for_donation
+
+    receipt = receipt_issue_for_donation(donation=PaidDonationFactory(**gift_fields))
+    assert receipt is not None
+    return receipt
