@@ -166,7 +166,8 @@ def test_tax_line_at_66_percent() -> None:
     assert tax_sentence(3000, org) == (
         "30\u00a0€ ne vous coûte que 10,20\u00a0€ après réduction d'impôt (66 % du montant)"
     )
-    assert "par mois ne vous coûte que 3,40\u00a0€ par mois" in tax_sentence(1000, org, monthly=True)
+    monthly = tax_sentence(1000, org, monthly=True)
+    assert "par mois ne vous coûte que 3,40\u00a0€ par mois" in monthly
 
 
 def test_tax_line_at_75_percent_says_so_with_the_ceiling() -> None:
