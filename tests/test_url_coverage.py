@@ -21,6 +21,8 @@ from tests.circles.test_access import ROUTES as CIRCLE_ROUTES
 from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
 from tests.feed.test_access import ROUTES as FEED_ROUTES
+from tests.giving.test_donor_access import ROUTES as DONOR_ROUTES
+from tests.giving.test_public_access import ROUTES as PUBLIC_GIVING_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
@@ -46,6 +48,8 @@ MATRICES = (
     SEO_ROUTES,
     REFERRAL_LINK_ROUTES,
     NETWORK_ROUTES,
+    PUBLIC_GIVING_ROUTES,
+    DONOR_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
