@@ -120,6 +120,18 @@ def _enqueue_invitations_expire() -> object:
     return invitations_expire.enqueue()
 
 
+def _enqueue_giving_recurring_charge() -> object:
+    from essaim.giving.tasks import giving_recurring_charge
+
+    return giving_recurring_charge.enqueue()
+
+
+def _enqueue_giving_abandoned_checkouts() -> object:
+    from essaim.giving.tasks import giving_abandoned_checkouts
+
+    return giving_abandoned_checkouts.enqueue()
+
+
 JOBS: dict[str, Job] = {
     "daily": Job("daily", time(7, 0), None, _enqueue_digest("daily")),
     "weekly": Job("weekly", time(7, 0), 0, _enqueue_digest("weekly")),
@@ -149,6 +161,14 @@ JOBS: dict[str, Job] = {
     ),
     # Unanswered invitations lose their address after the retention period (issue #5), daily.
     "invitations_expire": Job("invitations_expire", time(3, 30), None, _enqueue_invitations_expire),
+    # Monthly gifts Essaim charges itself (the demo provider's): the due month, daily (#7).
+    "giving_recurring_charge": Job(
+        "giving_recurring_charge", time(6, 10), None, _enqueue_giving_recurring_charge
+    ),
+    # Checkouts left pending for 24 hours become failed gifts (provider asked first), hourly.
+    "giving_abandoned_checkouts": Job(
+        "giving_abandoned_checkouts", time(0, 35), None, _enqueue_giving_abandoned_checkouts, True
+    ),
     # Invitations whose sending failed (10 min, 1 h, 6 h later) or whose batch was lost.
     "invitations_retry": Job(
         "invitations_retry", time(0, 11), None, _enqueue_invitations_retry, every_minutes=15
