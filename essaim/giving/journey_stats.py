@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, Sum
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from essaim.core.money import format_euros
+from essaim.referrals.charts import funnel_chart
 
 from .journey import staff_excuses
 from .models import Donation, DonationStatus, Excuse, JourneyDay, JourneyStep, Rebuttal
@@ -57,6 +61,13 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def pct(value: float | None) -> str:
+    """Format a rate the French way with one decimal ("12,5 %"), or a dash when undefined."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
 @dataclass
 class Counts:
     reads: int = 0
@@ -85,6 +96,22 @@ class Counts:
     @property
     def volunteer_rate(self) -> float | None:
         return rate(self.volunteer_clicks, self.reads)
+
+    @property
+    def amount(self) -> str:
+        return format_euros(self.amount_cents)
+
+    @property
+    def click_pct(self) -> str:
+        return pct(self.click_rate)
+
+    @property
+    def donor_pct(self) -> str:
+        return pct(self.donor_rate)
+
+    @property
+    def volunteer_pct(self) -> str:
+        return pct(self.volunteer_rate)
 
 
 @dataclass
@@ -115,6 +142,10 @@ class ExcuseRow:
     counts: Counts
     verdict: Verdict
     share_of_views: float | None = None
+
+    @property
+    def share_pct(self) -> str:
+        return pct(self.share_of_views)
 
 
 @dataclass
@@ -159,7 +190,9 @@ def verdict(rows: list[VariantRow], *, min_reads: int = MIN_READS) -> Verdict:
     if score(leader) == score(runner):
         return Verdict(
             _("%(a)s et %(b)s font jeu égal pour l'instant.")
-            % {"a": runner.rebuttal.name, "b": leader.rebuttal.name},
+            % dict(
+                zip(("a", "b"), sorted((leader.rebuttal.name, runner.rebuttal.name)), strict=True)
+            ),
             metric=metric,
             confidence=0.5,
         )
@@ -247,3 +280,21 @@ def journey_report(*, start: date, end: date, min_reads: int = MIN_READS) -> Jou
             report.other.add(counts)
     report.counts.add(report.other)
     return report
+
+
+def funnel(report: JourneyReport) -> SafeString:
+    """Return the journey's funnel (views, reads, clicks to give, donors) as an SVG chart."""
+    steps: list[tuple[str, float]] = []
+    if report.views:
+        steps.append((_("Vues de la page"), report.views))
+    steps += [
+        (_("Lectures d'une réponse"), report.counts.reads),
+        (_("Clics « Je donne »"), report.counts.give_clicks),
+        (_("Donateurs"), report.counts.donors),
+    ]
+    return funnel_chart(
+        title=_("Le parcours des excuses, étape par étape"),
+        desc=_("Du premier au dernier : %(steps)s.")
+        % {"steps": ", ".join(f"{label} {int(value)}" for label, value in steps)},
+        steps=steps,
+    )

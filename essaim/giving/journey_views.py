@@ -11,21 +11,31 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.policies import require
 from essaim.blog import seo
 from essaim.blog.public import languages, public_absolute, public_reverse, request_language
 from essaim.core.http import absolute_url
 from essaim.core.markdown import render_markdown
 from essaim.core.selectors import organisation_get
 
-from . import journey
+from . import journey, journey_stats
+from .journey_forms import (
+    ExcuseForm,
+    JourneySettingsForm,
+    RebuttalForm,
+    ReportPeriodForm,
+    rebuttal_initial,
+)
 from .models import Excuse, JourneyStep, Rebuttal
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
@@ -192,3 +202,250 @@ def excuse_volunteer(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponseRedirect(volunteer_target())
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# --- Staff pages -----------------------------------------------------------------------------
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, texts in error.message_dict.items():
+            for text in texts:
+                form.add_error(name if name in form.fields else None, text)
+    else:
+        for text in error.messages:
+            form.add_error(None, text)
+
+
+def _staff_excuse_or_404(pk: int) -> Excuse:
+    found = journey.staff_excuse(pk)
+    if found is None:
+        raise Http404(_("Cette excuse n'existe pas."))
+    return found
+
+
+def _rebuttal_or_404(pk: int) -> Rebuttal:
+    found = Rebuttal.objects.select_related("excuse", "giving_page", "story").filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("Cette réponse n'existe pas."))
+    return found
+
+
+def _wants_active(request: HttpRequest) -> bool:
+    return request.POST.get("active") == "1"
+
+
+@require(PERMISSION)
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """The excuses in their public order, with their variants and the buttons to arrange them."""
+    rows = list(journey.staff_excuses())
+    context = {
+        "journey": journey.journey_settings_get(),
+        "excuses": rows,
+        "public_url": public_reverse("excuses"),
+    }
+    return render(request, "giving/journey/staff_list.html", context)
+
+
+@require(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    """Edit the public page's title and introduction."""
+    row = journey.journey_settings_get()
+    form = JourneySettingsForm(request.POST or None, instance=row)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                journey.journey_settings_update(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    intro=form.cleaned_data["intro"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Page « Je n'aime pas donner » enregistrée."))
+                return redirect("journey_admin:list")
+    return render(request, "giving/journey/settings_form.html", {"form": form}, status=status)
+
+
+@require(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def excuse_create(request: HttpRequest) -> HttpResponse:
+    """Add an excuse."""
+    form = ExcuseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                created = journey.excuse_create(
+                    actor=request.user,
+                    label=form.cleaned_data["label"],
+                    slug=form.cleaned_data.get("slug") or "",
+                    is_active=form.cleaned_data["is_active"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Excuse ajoutée. Écrivez maintenant sa réponse (variante A).")
+                )
+                return redirect("journey_admin:rebuttal_create", pk=created.pk)
+    return render(
+        request, "giving/journey/excuse_form.html", {"form": form, "excuse": None}, status=status
+    )
+
+
+@require(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def excuse_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an excuse's wording, address or visibility."""
+    found = _staff_excuse_or_404(pk)
+    form = ExcuseForm(request.POST or None, instance=found)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                journey.excuse_update(
+                    actor=request.user,
+                    excuse=found,
+                    label=form.cleaned_data["label"],
+                    slug=form.cleaned_data.get("slug") or "",
+                    is_active=form.cleaned_data["is_active"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Excuse enregistrée."))
+                return redirect("journey_admin:list")
+    return render(
+        request, "giving/journey/excuse_form.html", {"form": form, "excuse": found}, status=status
+    )
+
+
+@require(PERMISSION)
+@require_POST
+def excuse_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an excuse one place up or down."""
+    found = _staff_excuse_or_404(pk)
+    try:
+        journey.excuse_move(
+            actor=request.user, excuse=found, direction=request.POST.get("sens", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("journey_admin:list")
+    return redirect(reverse("journey_admin:list") + f"#excuse-{found.pk}")
+
+
+@require(PERMISSION)
+@require_POST
+def excuse_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show or hide an excuse."""
+    found = _staff_excuse_or_404(pk)
+    active = _wants_active(request)
+    journey.excuse_set_active(actor=request.user, excuse=found, is_active=active)
+    if active:
+        messages.success(request, _("« %(label)s » est affichée.") % {"label": found.label})
+    else:
+        messages.success(request, _("« %(label)s » est masquée.") % {"label": found.label})
+    return redirect(reverse("journey_admin:list") + f"#excuse-{found.pk}")
+
+
+def _next_variant_name(found: Excuse) -> str:
+    taken = {rebuttal.name.upper() for rebuttal in found.rebuttals.all()}
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        if letter not in taken:
+            return letter
+    return ""
+
+
+@require(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def rebuttal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a variant of an excuse's answer."""
+    found = _staff_excuse_or_404(pk)
+    form = RebuttalForm(
+        request.POST or None, initial={"name": _next_variant_name(found), "is_active": True}
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                created = journey.rebuttal_create(
+                    actor=request.user, excuse=found, data=form.to_input()
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Variante %(name)s ajoutée.") % {"name": created.name})
+                return redirect(reverse("journey_admin:list") + f"#excuse-{found.pk}")
+    context = {"form": form, "excuse": found, "rebuttal": None}
+    return render(request, "giving/journey/rebuttal_form.html", context, status=status)
+
+
+@require(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def rebuttal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a variant of an answer."""
+    found = _rebuttal_or_404(pk)
+    form = RebuttalForm(request.POST or None, initial=rebuttal_initial(found))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                journey.rebuttal_update(actor=request.user, rebuttal=found, data=form.to_input())
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Variante %(name)s enregistrée.") % {"name": found.name}
+                )
+                return redirect(reverse("journey_admin:list") + f"#excuse-{found.excuse_id}")
+    context = {"form": form, "excuse": found.excuse, "rebuttal": found}
+    return render(request, "giving/journey/rebuttal_form.html", context, status=status)
+
+
+@require(PERMISSION)
+@require_POST
+def rebuttal_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start or stop showing a variant."""
+    found = _rebuttal_or_404(pk)
+    active = _wants_active(request)
+    journey.rebuttal_set_active(actor=request.user, rebuttal=found, is_active=active)
+    if active:
+        messages.success(request, _("Variante %(name)s montrée.") % {"name": found.name})
+    else:
+        messages.success(request, _("Variante %(name)s retirée.") % {"name": found.name})
+    return redirect(reverse("journey_admin:list") + f"#excuse-{found.excuse_id}")
+
+
+@require(PERMISSION)
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """Views, reads, clicks, gifts and the winning variant per excuse for a period."""
+    start, end = ReportPeriodForm.default_period()
+    given = "start" in request.GET or "end" in request.GET
+    form = ReportPeriodForm(request.GET if given else None, initial={"start": start, "end": end})
+    status = 200
+    result = None
+    if given and not form.is_valid():
+        status = 400
+    else:
+        if given:
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        result = journey_stats.journey_report(start=start, end=end)
+    context = {
+        "form": form,
+        "report": result,
+        "funnel": journey_stats.funnel(result) if result is not None else "",
+        "min_reads": journey_stats.MIN_READS,
+    }
+    return render(request, "giving/journey/report.html", context, status=status)
