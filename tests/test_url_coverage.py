@@ -22,6 +22,7 @@ from tests.circles.test_discussions_access import ROUTES as DISCUSSION_ROUTES
 from tests.core.test_pages import ROUTES as CORE_ROUTES
 from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.giving.test_donor_access import ROUTES as DONOR_ROUTES
+from tests.giving.test_journey_access import ROUTES as JOURNEY_ROUTES
 from tests.giving.test_public_access import ROUTES as PUBLIC_GIVING_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
@@ -50,6 +51,7 @@ MATRICES = (
     NETWORK_ROUTES,
     PUBLIC_GIVING_ROUTES,
     DONOR_ROUTES,
+    JOURNEY_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
