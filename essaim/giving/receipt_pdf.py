@@ -145,11 +145,20 @@ def receipt_pdf_bytes(receipt: Receipt, *, gifts: list[GiftLine] | None = None) 
     canvas.setSubject(pdf_text(_("Reçu au titre des dons (modèle Cerfa n°11580)")))
     w = _Writer(canvas, receipt.number)
 
-    w.line(_("Reçu au titre des dons à certains organismes d'intérêt général"), size=14, bold=True)
-    w.line(
-        _("Articles 200, 238 bis et 978 du code général des impôts — modèle Cerfa n°11580"),
-        size=9,
-    )
+    if "238 bis" in receipt.cgi_articles:
+        # Companies' gifts (mécénat): the reduction of article 238 bis.
+        w.line(
+            _("Reçu au titre des dons et versements ouvrant droit à réduction d'impôt"),
+            size=14,
+            bold=True,
+        )
+        w.line(_("Article 238 bis du code général des impôts"), size=9)
+    else:
+        w.line(_("Reçu des dons et versements effectués par les particuliers"), size=14, bold=True)
+        w.line(
+            _("Au titre des articles 200 et 978 du code général des impôts — modèle Cerfa n°11580"),
+            size=9,
+        )
     w.gap(2 * mm)
     w.line(_("Reçu n° %(number)s") % {"number": receipt.number}, size=13, bold=True)
     if receipt.kind == ReceiptKind.ANNUAL:

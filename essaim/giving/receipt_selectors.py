@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import BatchStatus, Receipt, ReceiptBatch, ReceiptStatus
+from .models import BatchStatus, Receipt, ReceiptBatch, ReceiptKind, ReceiptStatus
 
 
 def receipt_by_code(code: str) -> Receipt | None:
@@ -101,3 +108,177 @@ def receipt_batches() -> QuerySet[ReceiptBatch]:
 
 def batch_is_running(batch: ReceiptBatch | None) -> bool:
     return batch is not None and batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING)
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+EXPORT_CHUNK = 2000
+
+
+def register_headers() -> list[str]:
+    """Return the register's column titles, in French."""
+    return [
+        _("Numéro"),
+        _("Année"),
+        _("Type"),
+        _("État"),
+        _("Émis le"),
+        _("Donateur"),
+        _("E-mail"),
+        _("Adresse"),
+        _("Montant"),
+        _("Montant en toutes lettres"),
+        _("Date du don"),
+        _("Début de la période"),
+        _("Fin de la période"),
+        _("Moyens de paiement"),
+        _("Articles du CGI"),
+        _("Remplace le reçu"),
+        _("Annulé le"),
+        _("Motif d'annulation"),
+        _("Envoyé le"),
+    ]
+
+
+REGISTER_AMOUNT_COLUMN = 8
+REGISTER_DATE_COLUMNS = (4, 10, 11, 12, 16, 18)
+
+
+def _local_day(value: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(value) if value else None
+
+
+def register_rows(receipts: QuerySet[Receipt]) -> Iterator[list[Any]]:
+    """Yield one row per receipt (the amount stays in cents; each format writes it its way)."""
+    kinds = dict(ReceiptKind.choices)
+    statuses = dict(ReceiptStatus.choices)
+    for receipt in receipts.iterator(chunk_size=EXPORT_CHUNK):
+        address = ", ".join(
+            part
+            for part in (
+                receipt.address_line1,
+                receipt.address_line2,
+                f"{receipt.postal_code} {receipt.city}".strip(),
+                receipt.country if receipt.country != "FR" else "",
+            )
+            if part
+        )
+        yield [
+            receipt.number,
+            receipt.year,
+            str(kinds.get(receipt.kind, receipt.kind)),
+            str(statuses.get(receipt.status, receipt.status)),
+            _local_day(receipt.issued_at),
+            f"{receipt.family_name} {receipt.given_name}".strip(),
+            receipt.email,
+            address,
+            receipt.amount_cents,
+            receipt.amount_words,
+            receipt.gift_date,
+            receipt.period_start,
+            receipt.period_end,
+            receipt.payment_methods,
+            receipt.cgi_articles,
+            receipt.replaces.number if receipt.replaces else "",
+            _local_day(receipt.cancelled_at),
+            receipt.cancel_reason,
+            _local_day(receipt.emailed_at),
+        ]
+
+
+def _csv_cell(index: int, value: Any, amount_columns: tuple[int, ...]) -> str:
+    if value is None:
+        return ""
+    if index in amount_columns:
+        euros, cents = divmod(int(value), 100)
+        return f"{euros},{cents:02d}"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(
+    headers: list[str], rows: Iterable[list[Any]], *, amount_columns: tuple[int, ...]
+) -> Iterator[str]:
+    """Yield CSV the French way (BOM, ``;``, decimal comma, DD/MM/YYYY), line by line."""
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(headers)
+    for row in rows:
+        yield writer.writerow([_csv_cell(i, v, amount_columns) for i, v in enumerate(row)])
+
+
+def register_csv(receipts: QuerySet[Receipt]) -> Iterator[str]:
+    """Yield the register as CSV."""
+    return csv_lines(
+        register_headers(), register_rows(receipts), amount_columns=(REGISTER_AMOUNT_COLUMN,)
+    )
+
+
+def register_xlsx(receipts: QuerySet[Receipt]) -> Any:
+    """Write the register to a temporary XLSX file (write-only mode) and return it, rewound."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_("Reçus fiscaux")))
+    bold = Font(bold=True)
+    header = []
+    for title in register_headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in register_rows(receipts):
+        cells = []
+        for index, value in enumerate(row):
+            if index == REGISTER_AMOUNT_COLUMN:
+                cell = WriteOnlyCell(sheet, value=int(value) / 100)
+                cell.number_format = "#,##0.00"
+            elif index in REGISTER_DATE_COLUMNS and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "DD/MM/YYYY"
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+            cells.append(cell)
+        sheet.append(cells)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
+    book.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def declaration_csv(year: int) -> Iterator[str]:
+    """Yield the yearly declaration (CGI art. 222 bis): each issued receipt, then the totals."""
+    figures = receipt_year_figures(year)
+    receipts = (
+        Receipt.objects.filter(year=year, status=ReceiptStatus.ISSUED)
+        .select_related("replaces")
+        .order_by("sequence")
+    )
+    headers = [_("Numéro"), _("Émis le"), _("Donateur"), _("Type"), _("Montant")]
+    kinds = dict(ReceiptKind.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        for receipt in receipts.iterator(chunk_size=EXPORT_CHUNK):
+            yield [
+                receipt.number,
+                _local_day(receipt.issued_at),
+                f"{receipt.family_name} {receipt.given_name}".strip(),
+                str(kinds.get(receipt.kind, receipt.kind)),
+                receipt.amount_cents,
+            ]
+        yield [
+            _("Total %(year)d") % {"year": year},
+            None,
+            _("%(count)d reçus émis") % {"count": figures.receipts},
+            "",
+            figures.amount_cents,
+        ]
+
+    return csv_lines(headers, rows(), amount_columns=(4,))
