@@ -24,6 +24,7 @@ from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.giving.test_donor_access import ROUTES as DONOR_ROUTES
 from tests.giving.test_journey_access import ROUTES as JOURNEY_ROUTES
 from tests.giving.test_public_access import ROUTES as PUBLIC_GIVING_ROUTES
+from tests.giving.test_receipt_access import ROUTES as RECEIPT_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
@@ -52,6 +53,7 @@ MATRICES = (
     PUBLIC_GIVING_ROUTES,
     DONOR_ROUTES,
     JOURNEY_ROUTES,
+    RECEIPT_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
