@@ -339,16 +339,24 @@ def recurring_charge_due(*, today: date | None = None) -> int:
 def donations_expire_abandoned(*, now: datetime | None = None) -> int:
     """Mark pending online gifts older than 24 hours as failed (abandoned checkouts).
 
-    Harmless if the payment comes after all: a failed gift may still become paid.
+    The provider is asked first (a webhook may have been lost); a provider that does not
+    answer leaves its gifts for the next run. Harmless if a payment comes after all: a
+    failed gift may still become paid.
     """
-    from .services import donation_mark_failed
+    from .services import donation_mark_failed, donation_refresh
 
     now = now or timezone.now()
     stale = Donation.objects.filter(
         status=DonationStatus.PENDING, created_at__lt=now - ABANDONED_AFTER
     ).exclude(provider=Provider.OFFLINE)
     count = 0
-    for donation in stale.only("pk", "status").iterator():
+    for donation in list(stale):
+        try:
+            donation = donation_refresh(donation=donation)
+        except providers.ProviderUnavailable:
+            continue
+        if donation.status != DonationStatus.PENDING:
+            continue
         result = donation_mark_failed(
             donation=donation, at=now, note=_("Paiement abandonné (plus de 24 heures)")
         )

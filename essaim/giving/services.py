@@ -439,6 +439,34 @@ def donation_mark_paid(
     return locked
 
 
+def donation_refresh(*, donation: Donation) -> Donation:
+    """Ask the provider whether a pending one-off gift was paid, and record it if so.
+
+    For the thank-you page (the donor may come back before the webhook) and the job that
+    closes abandoned checkouts. Raises providers.ProviderUnavailable when it cannot tell.
+    """
+    if (
+        donation.status != DonationStatus.PENDING
+        or donation.recurring_id is not None
+        or not donation.provider_reference
+        or donation.provider in (Provider.DEMO, Provider.OFFLINE)
+    ):
+        return donation
+    provider = providers.get(donation.provider)
+    if provider is None:
+        return donation
+    status = provider.payment_status(donation=donation)
+    if status.paid:
+        reference = status.reference if donation.provider == Provider.STRIPE else ""
+        return donation_mark_paid(
+            donation=donation,
+            at=timezone.now(),
+            provider_reference=reference,
+            payment_method=PaymentMethod.CARD,
+        )
+    return donation
+
+
 def _after_commit_thank(donation: Donation, *, first_monthly: bool) -> None:
     donation_id = donation.pk
 

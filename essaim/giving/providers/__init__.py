@@ -11,18 +11,22 @@ from django.conf import settings
 
 from .base import Checkout, PaymentProvider, PaymentStatus, ProviderUnavailable
 from .demo import DemoProvider
+from .helloasso import HelloAssoProvider
+from .stripe import StripeProvider
 
 __all__ = [
     "Checkout",
     "DemoProvider",
+    "HelloAssoProvider",
     "PaymentProvider",
     "PaymentStatus",
     "ProviderUnavailable",
+    "StripeProvider",
     "available",
     "get",
 ]
 
-REAL: tuple[type[PaymentProvider], ...] = ()
+REAL: tuple[type[PaymentProvider], ...] = (StripeProvider, HelloAssoProvider)
 
 
 def _all() -> dict[str, PaymentProvider]:
