@@ -638,7 +638,12 @@ def populate_actions(ctx: Context) -> None:
         PracticeTag,
         PracticeVisibility,
     )
-    from essaim.practices.services import render_body, search_text_for, search_vectors_write
+    from essaim.practices.services import (
+        body_text_for,
+        render_body,
+        search_text_for,
+        search_vectors_write,
+    )
 
     rng = ctx.rng
     members: dict[int, list[int]] = {}
@@ -792,6 +797,7 @@ def populate_actions(ctx: Context) -> None:
                 status=PracticeStatus.PUBLISHED,
                 published_at=ctx.now,
                 search_text=search_text_for(title=title, summary=summary, tag_names=sheet_tags[-1]),
+                body_text=body_text_for(body),
             )
         )
     PracticeSheet.objects.bulk_create(sheets, batch_size=ctx.batch_size)

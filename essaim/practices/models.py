@@ -69,6 +69,9 @@ class PracticeSheet(TimeStampedModel):
     revision_count = models.PositiveIntegerField(default=0, editable=False)
     # Accent-folded title, summary and tags for the library's search.
     search_text = models.CharField(max_length=700, blank=True, editable=False)
+    # SQLite only: the folded body, searched word by word (PostgreSQL searches the body
+    # through search_vector and leaves this empty).
+    body_text = models.TextField(blank=True, editable=False)
     # PostgreSQL only: the folded title (weight A), summary and tags (B) and body (C) as a
     # French full-text vector, written by services.search_vectors_write (GIN-indexed).
     search_vector = SearchVectorField(null=True, blank=True, editable=False)

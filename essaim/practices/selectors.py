@@ -99,9 +99,12 @@ def search_vocabulary() -> frozenset[str]:
             words = frozenset(row[0] for row in cursor.fetchall())
     else:
         found: set[str] = set()
-        texts = PracticeSheet.objects.order_by("-id").values_list("search_text", flat=True)
-        for text in texts[:VOCABULARY_ROWS]:
-            found.update(word for word in text.split() if len(word) >= MIN_WORD and word.isalpha())
+        texts = PracticeSheet.objects.order_by("-id").values_list("search_text", "body_text")
+        for text, body in texts[:VOCABULARY_ROWS]:
+            for word in f"{text} {body}".split():
+                word = word.strip(".,;:!?'\"()«»*_#`[]")
+                if len(word) >= MIN_WORD and word.isalpha():
+                    found.add(word)
         words = frozenset(found)
     cache.set(VOCABULARY_CACHE_KEY, words, VOCABULARY_SECONDS)
     return words
@@ -135,14 +138,18 @@ def close_words(words: list[str]) -> list[str]:
 def _matching(
     sheets: QuerySet[PracticeSheet], words: list[str]
 ) -> tuple[QuerySet[PracticeSheet], bool | None]:
-    """The sheets holding every word: in the folded title, summary and tags (any database),
-    or, on PostgreSQL, anywhere in the French full-text vector (body included, stems matched).
+    """The sheets holding every word: in the folded title, summary, tags or body (SQLite),
+    or, on PostgreSQL, in the folded title, summary and tags or anywhere in the French
+    full-text vector (body included, stems matched).
     Also whether any matched, when already known (PostgreSQL), else None."""
+    if connection.vendor != "postgresql":
+        # SQLite: every word in the folded title, summary and tags, or in the folded body.
+        for word in words:
+            sheets = sheets.filter(Q(search_text__contains=word) | Q(body_text__contains=word))
+        return sheets, None
     folded = sheets
     for word in words:
         folded = folded.filter(search_text__contains=word)
-    if connection.vendor != "postgresql":
-        return folded, None
     terms = [re.sub(r"\W", "", word) for word in words]
     raw = " & ".join(f"{term}:*" for term in terms if term)
     if not raw:
@@ -173,6 +180,7 @@ def _ranked(sheets: QuerySet[PracticeSheet], words: list[str]) -> QuerySet[Pract
         score = score + Case(
             When(Q(title_folded__contains=word), then=Value(3)),
             When(Q(search_text__contains=word), then=Value(2)),
+            When(Q(body_text__contains=word), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )

@@ -77,6 +77,13 @@ def search_text_for(*, title: str, summary: str, tag_names: Iterable[str]) -> st
     return " ".join(fold(part) for part in parts if part)[:SEARCH_TEXT_MAX]
 
 
+def body_text_for(body: str) -> str:
+    """Fold a sheet's body for the SQLite search; empty on PostgreSQL (it has the vector)."""
+    if connection.vendor == "postgresql":
+        return ""
+    return fold(body)
+
+
 SEARCH_VECTOR_SQL = (
     "UPDATE practices_practicesheet AS s SET search_vector = "
     "setweight(to_tsvector('french', v.t), 'A') || setweight(to_tsvector('french', v.s), 'B') "
@@ -189,6 +196,7 @@ def _refresh_search_text(sheet: PracticeSheet, tag_names: Iterable[str]) -> None
     sheet.search_text = search_text_for(
         title=sheet.title, summary=sheet.summary, tag_names=tag_names
     )
+    sheet.body_text = body_text_for(sheet.body)
 
 
 @transaction.atomic

@@ -53,6 +53,23 @@ def test_search_forgives_a_typo_and_says_so(client, library):
     assert "mots proches" in response.content.decode()
 
 
+def test_search_finds_a_word_only_in_the_body_on_both_databases(client, action_world):
+    make_sheet(
+        action_world,
+        title="Préparer une collecte",
+        summary="Les étapes",
+        body="Prévoir des **gilets fluorescents** et un thermos de café.",
+    )
+    make_sheet(action_world, title="Tenir un stand", summary="Avec des gilets", body="Rien.")
+    client.force_login(action_world.users["member"])
+    # Accents, plural and a word the title and summary do not hold.
+    assert titles(client.get(LIST, {"q": "fluorescent"})) == ["Préparer une collecte"]
+    assert titles(client.get(LIST, {"q": "gilets thermos"})) == ["Préparer une collecte"]
+    # Ranked by relevance: the word in the summary weighs more than in a body.
+    ranked = titles(client.get(LIST, {"q": "gilets", "sort": "relevance"}))
+    assert ranked == ["Tenir un stand", "Préparer une collecte"]
+
+
 def test_search_with_nothing_close_finds_nothing(client, library):
     client.force_login(library.users["member"])
     response = client.get(LIST, {"q": "zzzxq"})
