@@ -42,7 +42,7 @@ FIRST_YEAR = 1900
 
 
 def home_deps(request: HttpRequest, *args: Any, **kwargs: Any) -> Iterable[str]:
-    return ["articles", "stories", "actions"]
+    return ["articles", "stories", "actions", "giving"]
 
 
 def articles_deps(request: HttpRequest, *args: Any, **kwargs: Any) -> Iterable[str]:
@@ -181,6 +181,12 @@ def _list_page(
 # --- Pages -----------------------------------------------------------------------------
 
 
+def _has_giving_page() -> bool:
+    from essaim.giving.selectors import giving_page_default
+
+    return giving_page_default() is not None
+
+
 @public_view(home_deps, daily=True)
 def home(request: HttpRequest) -> HttpResponse:
     """The public home: the association, latest articles and stories, actions to join."""
@@ -216,6 +222,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "articles": articles,
         "stories": stories,
         "actions": actions,
+        # "Soutenir l'association" leads to /don/: the default giving page, else the
+        # institutional site (essaim.giving.public_views.give redirects there).
+        "has_giving_page": _has_giving_page(),
     }
     response = render(request, "blog/home.html", context)
     if actions:
