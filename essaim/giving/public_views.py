@@ -96,6 +96,10 @@ def give(request: HttpRequest) -> HttpResponse:
     """The default giving page."""
     page = selectors.giving_page_default()
     if page is None:
+        # "Soutenir l'association" leads here: without a giving page, to the institutional site.
+        website = organisation_get().website_url
+        if website:
+            return HttpResponseRedirect(website)
         raise Http404(_("Aucune page de don n'est en ligne."))
     return _give(request, page)
 

@@ -336,3 +336,29 @@ def test_thanks_page_queries_are_bounded(
 
 
 THANKS_QUERIES = 2
+
+
+# --- "Soutenir l'association" -------------------------------------------------------------
+
+
+def _website(url: str) -> None:
+    org = organisation_get()
+    org.website_url = url
+    org.save()
+    cache.delete(ORGANISATION_CACHE_KEY)
+
+
+def test_support_leads_to_the_giving_page_when_there_is_one(client: Client) -> None:
+    _website("https://asso.example/")
+    cache.clear()
+    home = _text(client.get("/"))
+    assert "Soutenir l'association" in home
+    assert f'href="{reverse("blog:give")}"' not in home
+    # Without a giving page, /don/ leads to the institutional site too.
+    response = client.get(reverse("blog:give"))
+    assert response.status_code == 302
+    assert response["Location"] == "https://asso.example/"
+    GivingPageFactory(is_default=True)
+    cache.clear()
+    home = _text(client.get("/"))
+    assert f'href="{reverse("blog:give")}"' in home
