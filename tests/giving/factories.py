@@ -12,10 +12,12 @@ from django.utils import timezone
 from essaim.giving.models import (
     Donation,
     DonationStatus,
+    Excuse,
     Frequency,
     GivingPage,
     PaymentMethod,
     Provider,
+    Rebuttal,
     Receipt,
     RecurringGift,
     RecurringStatus,
@@ -119,3 +121,26 @@ def issued_receipt(**gift_fields: object) -> Receipt:
     receipt = receipt_issue_for_donation(donation=PaidDonationFactory(**gift_fields))
     assert receipt is not None
     return receipt
+
+
+class ExcuseFactory(factory.django.DjangoModelFactory[Excuse]):
+    """A shown excuse of the journey (give it answers with RebuttalFactory)."""
+
+    class Meta:
+        model = Excuse
+
+    slug = factory.Sequence(lambda n: f"excuse-{n}")
+    label = factory.Sequence(lambda n: f"Excuse numéro {n}")
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class RebuttalFactory(factory.django.DjangoModelFactory[Rebuttal]):
+    """A shown variant "A" of an answer to a new excuse."""
+
+    class Meta:
+        model = Rebuttal
+
+    excuse = factory.SubFactory(ExcuseFactory)
+    name = "A"
+    text = "Donner en ligne prend **deux minutes**."
+    impact_figure = "30 € = un mois de fournitures"
