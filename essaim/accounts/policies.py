@@ -140,5 +140,6 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
     items.append(NavItem(str(_("Site public")), public_reverse("index"), "public"))
     if can(user, "organisation.edit"):
         items.append(NavItem(str(_("Organisation")), reverse("core:organisation"), "organisation"))
+    items.append(NavItem(str(_("Mes dons")), reverse("donor:home"), "donor"))
     items.append(NavItem(str(_("Mon profil")), reverse("accounts:profile"), "profile"))
     return items
