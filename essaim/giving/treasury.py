@@ -1,0 +1,296 @@
+"""Treasurer reads: the gifts list with its filters, a gift's file, the year's figures.
+
+Figures count paid gifts by the date they were given (a cheque's date, else the payment
+day); refunded and disputed gifts are counted apart and never in the totals. Every
+figure of the dashboard comes from a handful of aggregate queries, whatever the number
+of gifts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from essaim.accounts.models import User
+from essaim.accounts.policies import can
+from essaim.core.services import audit_record
+
+from .models import (
+    Donation,
+    DonationChange,
+    DonationStatus,
+    Frequency,
+    Provider,
+    Receipt,
+    RecurringGift,
+    RecurringStatus,
+)
+
+TOP_REFERRERS = 20
+
+
+@dataclass(frozen=True)
+class GiftFilters:
+    """What the treasurer narrowed the gifts list to (the exports use the same)."""
+
+    status: str = ""
+    provider: str = ""
+    method: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    page_id: int | None = None
+    campaign_id: int | None = None
+    search: str = ""
+    reconciled: str = ""  # "yes", "no" or "" (both)
+
+
+def _receipts_prefetch() -> Prefetch[Any]:
+    return Prefetch("receipts", queryset=Receipt.objects.order_by("issued_at", "id"))
+
+
+def donations_filtered(filters: GiftFilters) -> QuerySet[Donation]:
+    """Return the gifts matching the filters, newest first, with their links loaded."""
+    gifts = Donation.objects.select_related("page", "campaign", "referrer").prefetch_related(
+        _receipts_prefetch()
+    )
+    if filters.status:
+        gifts = gifts.filter(status=filters.status)
+    if filters.provider:
+        gifts = gifts.filter(provider=filters.provider)
+    if filters.method:
+        gifts = gifts.filter(payment_method=filters.method)
+    if filters.start:
+        gifts = gifts.filter(given_on__gte=filters.start)
+    if filters.end:
+        gifts = gifts.filter(given_on__lte=filters.end)
+    if filters.page_id:
+        gifts = gifts.filter(page_id=filters.page_id)
+    if filters.campaign_id:
+        gifts = gifts.filter(campaign_id=filters.campaign_id)
+    if filters.reconciled == "yes":
+        gifts = gifts.filter(reconciled_at__isnull=False)
+    elif filters.reconciled == "no":
+        gifts = gifts.filter(reconciled_at__isnull=True)
+    for word in filters.search.split()[:5]:
+        gifts = gifts.filter(
+            Q(email__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(given_name__icontains=word)
+            | Q(bank_reference__iexact=word)
+        )
+    return gifts.order_by("-given_on", "-created_at", "-id")
+
+
+def donation_for_treasurer(code: str) -> Donation | None:
+    """Return one gift by its code with its history, receipts, referrer and excuse loaded."""
+    return (
+        Donation.objects.select_related(
+            "person",
+            "page",
+            "campaign",
+            "referrer",
+            "recurring",
+            "excuse",
+            "rebuttal",
+            "recorded_by",
+            "reconciled_by",
+        )
+        .prefetch_related(
+            Prefetch("changes", queryset=DonationChange.objects.select_related("actor")),
+            _receipts_prefetch(),
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def donations_to_reconcile(
+    *, method: str = "", start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[Donation]:
+    """Return paid gifts not yet matched against the bank statement, oldest first."""
+    gifts = Donation.objects.filter(status=DonationStatus.PAID, reconciled_at__isnull=True)
+    if method:
+        gifts = gifts.filter(payment_method=method)
+    if start:
+        gifts = gifts.filter(given_on__gte=start)
+    if end:
+        gifts = gifts.filter(given_on__lte=end)
+    return gifts.order_by("given_on", "id")
+
+
+def donations_recently_reconciled(*, limit: int = 20) -> QuerySet[Donation]:
+    """Return the last gifts marked as reconciled (to undo a mistake)."""
+    return Donation.objects.filter(reconciled_at__isnull=False).order_by("-reconciled_at", "-id")[
+        :limit
+    ]
+
+
+def donations_sum(ids: list[int]) -> tuple[int, int]:
+    """Return how many of these gifts are paid and unreconciled, and their total in cents."""
+    row = Donation.objects.filter(
+        pk__in=ids, status=DonationStatus.PAID, reconciled_at__isnull=True
+    ).aggregate(count=Count("id"), total=Sum("amount_cents"))
+    return row["count"] or 0, row["total"] or 0
+
+
+@transaction.atomic
+def donation_reconcile_undo(*, actor: User, donation: Donation) -> bool:
+    """Take back a reconciliation made by mistake; return whether anything changed."""
+    if not can(actor, "giving.manage"):
+        raise PermissionDenied
+    now = timezone.now()
+    changed = Donation.objects.filter(pk=donation.pk, reconciled_at__isnull=False).update(
+        reconciled_at=None, reconciled_by=None, updated_at=now
+    )
+    if changed:
+        audit_record(actor=actor, action="donation.reconcile_undo", target=donation)
+    return bool(changed)
+
+
+# --- The year's figures -------------------------------------------------------------------
+
+
+@dataclass
+class Breakdown:
+    label: str
+    count: int
+    total_cents: int
+    key: Any = None
+
+
+@dataclass
+class YearFigures:
+    year: int
+    years: list[int]
+    total_cents: int = 0
+    gifts: int = 0
+    one_off_donors: int = 0
+    monthly_donors: int = 0
+    donors: int = 0
+    refunded_count: int = 0
+    refunded_cents: int = 0
+    disputed_count: int = 0
+    disputed_cents: int = 0
+    active_schedules: int = 0
+    active_schedules_cents: int = 0
+    months: list[Breakdown] = field(default_factory=list)
+    by_campaign: list[Breakdown] = field(default_factory=list)
+    by_page: list[Breakdown] = field(default_factory=list)
+    by_provider: list[Breakdown] = field(default_factory=list)
+    by_referrer: list[Breakdown] = field(default_factory=list)
+
+    @property
+    def average_cents(self) -> int:
+        return self.total_cents // self.gifts if self.gifts else 0
+
+
+def giving_years() -> list[int]:
+    """Return the years that have gifts, newest first, always with the current year."""
+    years = {d.year for d in Donation.objects.dates("given_on", "year")}
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+def _breakdown(gifts: QuerySet[Donation], key: str, label: str) -> list[Breakdown]:
+    rows = (
+        gifts.values(key, label)
+        .annotate(count=Count("id"), total=Sum("amount_cents"))
+        .order_by("-total", key)
+    )
+    return [
+        Breakdown(
+            label=row[label] or "", count=row["count"], total_cents=row["total"] or 0, key=row[key]
+        )
+        for row in rows
+    ]
+
+
+def year_figures(year: int, *, month_names: list[str]) -> YearFigures:
+    """Return the totals of a year by month, campaign, page, provider and referrer."""
+    figures = YearFigures(year=year, years=giving_years())
+    of_year = Donation.objects.filter(given_on__year=year).order_by()
+    paid = of_year.filter(status=DonationStatus.PAID)
+    main = of_year.aggregate(
+        total=Sum("amount_cents", filter=Q(status=DonationStatus.PAID)),
+        gifts=Count("id", filter=Q(status=DonationStatus.PAID)),
+        donors=Count("person", distinct=True, filter=Q(status=DonationStatus.PAID)),
+        one_off=Count(
+            "person",
+            distinct=True,
+            filter=Q(status=DonationStatus.PAID, frequency=Frequency.ONE_OFF),
+        ),
+        monthly=Count(
+            "person",
+            distinct=True,
+            filter=Q(status=DonationStatus.PAID, frequency=Frequency.MONTHLY),
+        ),
+        refunded=Count("id", filter=Q(status=DonationStatus.REFUNDED)),
+        refunded_cents=Sum("amount_cents", filter=Q(status=DonationStatus.REFUNDED)),
+        disputed=Count("id", filter=Q(status=DonationStatus.DISPUTED)),
+        disputed_cents=Sum("amount_cents", filter=Q(status=DonationStatus.DISPUTED)),
+    )
+    figures.total_cents = main["total"] or 0
+    figures.gifts = main["gifts"] or 0
+    figures.donors = main["donors"] or 0
+    figures.one_off_donors = main["one_off"] or 0
+    figures.monthly_donors = main["monthly"] or 0
+    figures.refunded_count = main["refunded"] or 0
+    figures.refunded_cents = main["refunded_cents"] or 0
+    figures.disputed_count = main["disputed"] or 0
+    figures.disputed_cents = main["disputed_cents"] or 0
+    per_month = {
+        row["month"]: row
+        for row in paid.annotate(month=ExtractMonth("given_on"))
+        .values("month")
+        .annotate(count=Count("id"), total=Sum("amount_cents"))
+        .order_by("month")
+    }
+    figures.months = [
+        Breakdown(
+            label=month_names[m - 1],
+            count=per_month.get(m, {}).get("count", 0),
+            total_cents=per_month.get(m, {}).get("total", 0) or 0,
+            key=m,
+        )
+        for m in range(1, 13)
+    ]
+    figures.by_campaign = _breakdown(paid, "campaign_id", "campaign__title")
+    figures.by_page = _breakdown(paid, "page_id", "page__title")
+    provider_labels = dict(Provider.choices)
+    figures.by_provider = [
+        Breakdown(
+            label=str(provider_labels.get(row.key, row.key)),
+            count=row.count,
+            total_cents=row.total_cents,
+            key=row.key,
+        )
+        for row in _breakdown(paid, "provider", "provider")
+    ]
+    referrers = (
+        paid.filter(referrer__isnull=False)
+        .values("referrer_id", "referrer__given_name", "referrer__family_name")
+        .annotate(count=Count("id"), total=Sum("amount_cents"))
+        .order_by("-total", "referrer_id")[:TOP_REFERRERS]
+    )
+    figures.by_referrer = [
+        Breakdown(
+            label=f"{row['referrer__given_name']} {row['referrer__family_name']}".strip(),
+            count=row["count"],
+            total_cents=row["total"] or 0,
+            key=row["referrer_id"],
+        )
+        for row in referrers
+    ]
+    schedules = RecurringGift.objects.filter(status=RecurringStatus.ACTIVE).aggregate(
+        count=Count("id"), total=Sum("amount_cents")
+    )
+    figures.active_schedules = schedules["count"] or 0
+    figures.active_schedules_cents = schedules["total"] or 0
+    return figures
