@@ -114,11 +114,19 @@ def _detail(
     history = AuditLog.objects.select_related("actor").filter(
         target_type="giving.receipt", target_id=str(receipt.pk)
     )
+    # A cancelled receipt shows no forms: say here why a late post was refused.
+    refused = [
+        str(error)
+        for form in (cancel_form, replace_form)
+        if form is not None and receipt.status != ReceiptStatus.ISSUED
+        for error in form.non_field_errors()
+    ]
     return render(
         request,
         "giving/receipts/detail.html",
         {
             "receipt": receipt,
+            "refused": refused,
             "gifts": sorted(receipt.donations.all(), key=lambda g: (g.given_on, g.pk)),
             "history": history.order_by("created_at", "id"),
             "replaced_by": getattr(receipt, "replaced_by", None),
