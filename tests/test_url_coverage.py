@@ -23,8 +23,10 @@ from tests.core.test_pages import ROUTES as CORE_ROUTES
 from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.giving.test_donor_access import ROUTES as DONOR_ROUTES
 from tests.giving.test_journey_access import ROUTES as JOURNEY_ROUTES
+from tests.giving.test_pages_access import ROUTES as GIVING_PAGE_ROUTES
 from tests.giving.test_public_access import ROUTES as PUBLIC_GIVING_ROUTES
 from tests.giving.test_receipt_access import ROUTES as RECEIPT_ROUTES
+from tests.giving.test_treasury_access import ROUTES as TREASURY_ROUTES
 from tests.people.test_access import ROUTES as PEOPLE_ROUTES
 from tests.people.test_import import ROUTES as IMPORT_ROUTES
 from tests.practices.test_access import ROUTES as PRACTICE_ROUTES
@@ -54,6 +56,8 @@ MATRICES = (
     DONOR_ROUTES,
     JOURNEY_ROUTES,
     RECEIPT_ROUTES,
+    GIVING_PAGE_ROUTES,
+    TREASURY_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
