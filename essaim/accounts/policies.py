@@ -134,6 +134,10 @@ def navigation_for(user: User | AnonymousUser | None) -> list[NavItem]:
         items.append(NavItem(str(_("Rédaction")), reverse("writing:dashboard"), "writing"))
     if can(user, "people.view"):
         items.append(NavItem(str(_("Personnes")), reverse("people:directory"), "people"))
+    if can(user, "giving.manage"):
+        items.append(NavItem(str(_("Trésorerie")), reverse("treasury:dashboard"), "treasury"))
+    elif can(user, "giving.pages"):
+        items.append(NavItem(str(_("Collecte")), reverse("giving_pages:list"), "giving_pages"))
     from essaim.blog.public import public_reverse
 
     # What visitors see: the blog, in the person's language.
