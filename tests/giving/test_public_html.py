@@ -1,0 +1,92 @@
+"""The giving pages, thank-you pages and donor space are valid HTML (Nu HTML Checker)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from essaim.giving import donor_links
+from essaim.giving.models import DonationStatus, Frequency
+from essaim.giving.receipts import receipt_issue_for_donation
+from tests.blog.factories import StoryConsentFactory, StoryFactory
+from tests.blog.test_html_validity import _validator
+from tests.conftest import make_user_for_role
+from tests.giving.factories import (
+    DonationFactory,
+    GivingPageFactory,
+    PaidDonationFactory,
+    RecurringGiftFactory,
+    SuggestedAmountFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _pages(client: Client) -> dict[str, str]:
+    """Create a giving world; return label -> path (the client ends signed in)."""
+    page = GivingPageFactory(is_default=True, goal_cents=100_000, intro="Un **texte**.")
+    SuggestedAmountFactory(page=page, amount_cents=3000, impact="Un duvet")
+    SuggestedAmountFactory(page=page, frequency=Frequency.MONTHLY, amount_cents=1000)
+    StoryConsentFactory(story=StoryFactory())
+    paid = PaidDonationFactory(page=page)
+    receipt_issue_for_donation(donation=paid, actor=None)
+    user = make_user_for_role("member")
+    assert user is not None
+    PaidDonationFactory(person=user.person)
+    schedule = RecurringGiftFactory(person=user.person)
+    client.force_login(user)
+    return {
+        "giving page": reverse("blog:give"),
+        "giving page, monthly": reverse("blog:give") + "?rythme=monthly",
+        "giving page, English": reverse("blog_en:give"),
+        "thanks, paid": reverse("blog:give_thanks", kwargs={"code": paid.code}),
+        "thanks, pending": reverse(
+            "blog:give_thanks", kwargs={"code": DonationFactory(page=page).code}
+        ),
+        "thanks, failed": reverse(
+            "blog:give_thanks",
+            kwargs={"code": DonationFactory(page=page, status=DonationStatus.FAILED).code},
+        ),
+        "donor space": reverse("donor:home"),
+        "link request": reverse("donor:request_link"),
+        "monthly gift link": reverse(
+            "donor:recurring", kwargs={"token": donor_links.recurring_token(schedule)}
+        ),
+    }
+
+
+def test_giving_pages_are_valid_html(client: Client, tmp_path: Any) -> None:
+    command = _validator()
+    files: dict[str, str] = {}
+    pages = _pages(client)
+    # The form with an error too.
+    response = client.post(reverse("blog:give"), {"amount": "free", "free_amount": "abc"})
+    assert response.status_code == 200
+    (tmp_path / "page-error.html").write_bytes(response.content)
+    files["page-error.html"] = "giving page with errors"
+    for number, (label, path) in enumerate(pages.items()):
+        response = client.get(path)
+        assert response.status_code == 200, f"{label} ({path}) answered {response.status_code}"
+        target = tmp_path / f"page-{number:02d}.html"
+        target.write_bytes(response.content)
+        files[target.name] = f"{label} {path}"
+    result = subprocess.run(
+        [*command, "--errors-only", "--format", "json", *sorted(map(str, tmp_path.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+    errors = [
+        f"{files.get(str(m.get('url', '')).rsplit('/', 1)[-1], m.get('url'))} line "
+        f"{m.get('lastLine')}: {m.get('message')} — {m.get('extract', '').strip()!r}"
+        for m in report.get("messages", [])
+        if m.get("type") in ("error", "non-document-error")
+    ]
+    assert not errors, "Invalid HTML:\n" + "\n".join(errors)
