@@ -12,13 +12,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.accounts.policies import require
+from essaim.accounts.policies import can, require
 
 from . import pages as page_services
 from .models import GivingPage
 from .page_forms import GivingPageForm, amount_formset
 
 PAGES_PER_PAGE = 30
+
+
+def _nav(request: HttpRequest) -> str:
+    # Treasurers reach the pages from "Trésorerie"; communication from "Collecte".
+    return "treasury" if can(request.user, "giving.manage") else "giving_pages"  # type: ignore[arg-type]
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
@@ -37,7 +42,7 @@ def page_list(request: HttpRequest) -> HttpResponse:
     pages = Paginator(page_services.giving_pages_all(), PAGES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "giving/pages/list.html", {"page": pages, "active_nav": "giving_pages"})
+    return render(request, "giving/pages/list.html", {"page": pages, "active_nav": _nav(request)})
 
 
 def _edit(request: HttpRequest, page: GivingPage | None) -> HttpResponse:
@@ -72,7 +77,7 @@ def _edit(request: HttpRequest, page: GivingPage | None) -> HttpResponse:
     return render(
         request,
         "giving/pages/form.html",
-        {"form": form, "formset": formset, "giving_page": page, "active_nav": "giving_pages"},
+        {"form": form, "formset": formset, "giving_page": page, "active_nav": _nav(request)},
         status=status,
     )
 
