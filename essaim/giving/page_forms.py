@@ -102,8 +102,9 @@ class BaseAmountFormSet(forms.BaseFormSet[AmountForm]):
     def rows(self) -> list[AmountRow]:
         """Return the kept amounts: not removed, and not an untouched empty row."""
         kept = []
+        deleted = {id(form) for form in self.deleted_forms}
         for index, form in enumerate(self.forms):
-            if self._should_delete_form(form):
+            if id(form) in deleted:
                 continue
             if index >= self.initial_form_count() and not form.has_changed():
                 continue
