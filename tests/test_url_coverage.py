@@ -24,6 +24,7 @@ from tests.feed.test_access import ROUTES as FEED_ROUTES
 from tests.giving.test_donor_access import ROUTES as DONOR_ROUTES
 from tests.giving.test_journey_access import ROUTES as JOURNEY_ROUTES
 from tests.giving.test_pages_access import ROUTES as GIVING_PAGE_ROUTES
+from tests.giving.test_payments_access import ROUTES as PAYMENT_ROUTES
 from tests.giving.test_public_access import ROUTES as PUBLIC_GIVING_ROUTES
 from tests.giving.test_receipt_access import ROUTES as RECEIPT_ROUTES
 from tests.giving.test_treasury_access import ROUTES as TREASURY_ROUTES
@@ -58,6 +59,7 @@ MATRICES = (
     RECEIPT_ROUTES,
     GIVING_PAGE_ROUTES,
     TREASURY_ROUTES,
+    PAYMENT_ROUTES,
 )
 
 # URLs that need a secret key, a pending login or a second factor: their roles are
