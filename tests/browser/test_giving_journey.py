@@ -119,3 +119,39 @@ def test_from_an_excuse_to_a_gift_and_its_receipt(page, live_server, settings):
     assert "Michel Louise" in flat  # "Nom et prénom", as the Cerfa model orders them
     assert "cinquante euros" in flat.lower()
     assert "article 200" in flat.lower()
+
+
+def test_the_free_amount_shows_its_tax_line_as_it_is_typed(page):
+    giving = GivingPageFactory(is_default=True, title="Soutenez les maraudes")
+    SuggestedAmountFactory(page=giving, amount_cents=3000)
+    page.goto(public_reverse("give", lang="fr"))
+    page.get_by_label("Autre montant, en euros").fill("100")
+    expect(page.locator("#free-tax")).to_have_text(
+        re.compile("^100\u00a0€ ne vous coûte que 34\u00a0€ après réduction d'impôt")
+    )
+    expect(page.get_by_role("radio", name="Autre montant")).to_be_checked()
+
+
+def test_a_donor_manages_a_monthly_gift_from_the_emailed_link(page, live_server, settings):
+    from essaim.giving import donor_links
+    from essaim.giving.models import RecurringStatus
+    from tests.giving.factories import PaidDonationFactory, RecurringGiftFactory
+
+    settings.SITE_ORIGIN = live_server.url
+    schedule = RecurringGiftFactory(amount_cents=1500)
+    PaidDonationFactory(person=schedule.person, recurring=schedule, amount_cents=1500)
+    link = donor_links.donor_space_url(schedule.person)
+    page.goto(link.removeprefix(live_server.url))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes dons")
+    expect(page.get_by_text("15\u00a0€ par mois")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Mettre en pause").click()
+    expect(page.get_by_text("Votre don mensuel est en pause")).to_be_visible()
+    schedule.refresh_from_db()
+    assert schedule.status == RecurringStatus.PAUSED
+    page.get_by_label(re.compile(r"^Adresse\W*$")).fill("3 place du Marché")
+    page.get_by_label("Code postal").fill("13001")
+    page.get_by_label("Ville").fill("Marseille")
+    page.get_by_role("button", name="Enregistrer mon adresse").click()
+    expect(page.get_by_text("Les reçus déjà émis gardent l'ancienne adresse")).to_be_visible()
+    assert_accessible(page)
