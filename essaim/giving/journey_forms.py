@@ -147,12 +147,12 @@ def rebuttal_initial(rebuttal: Any) -> dict[str, Any]:
 class ReportPeriodForm(forms.Form):
     start = forms.DateField(
         label=_("Du"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
     )
     end = forms.DateField(
         label=_("Au"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
     )
 
