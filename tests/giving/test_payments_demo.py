@@ -102,3 +102,37 @@ def test_other_host_in_signed_return_is_not_followed(client: Client, settings: A
     assert url is not None
     response = client.post(path_of(url), {"outcome": "pay"})
     assert not response["Location"].startswith("https://evil.example")
+
+
+def test_demo_page_and_thank_you_email_are_valid_html(
+    client: Client, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import json
+    import subprocess
+
+    from django.core import mail
+
+    from tests.blog.test_html_validity import _validator
+
+    command = _validator()
+    result = start(Frequency.MONTHLY)
+    (tmp_path / "open.html").write_bytes(client.get(path_of(result.redirect_url)).content)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path_of(result.redirect_url), {"outcome": "pay"})
+    (tmp_path / "paid.html").write_bytes(client.get(path_of(result.redirect_url)).content)
+    html = next(m for m in mail.outbox if "mensuel" in m.subject).alternatives[0][0]
+    (tmp_path / "email.html").write_text(str(html))
+    run = subprocess.run(
+        [*command, "--errors-only", "--format", "json", *sorted(map(str, tmp_path.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    report = json.loads(run.stderr or run.stdout or '{"messages": []}')
+    errors = [
+        f"{m.get('url', '').rsplit('/', 1)[-1]} line {m.get('lastLine')}: {m.get('message')}"
+        for m in report.get("messages", [])
+        if m.get("type") in ("error", "non-document-error")
+    ]
+    assert not errors, "Invalid HTML:\n" + "\n".join(errors)
