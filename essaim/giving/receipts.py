@@ -178,7 +178,10 @@ def _receipt_create(
         replaces=replaces,
         **donor,
     )
-    receipt.donations.set(donations)
+    # A new receipt has no links yet: insert them at once (``set`` would read them first).
+    Receipt.donations.through.objects.bulk_create(
+        [Receipt.donations.through(receipt_id=receipt.pk, donation_id=d.pk) for d in donations]
+    )
     return receipt
 
 
@@ -467,6 +470,10 @@ def receipt_pdf_name(receipt: Receipt) -> str:
 
 def receipt_pdf_store(*, receipt: Receipt) -> str:
     """Draw the receipt's PDF into private storage (never a public address); return its name."""
+    return _pdf_store(receipt)[0]
+
+
+def _pdf_store(receipt: Receipt) -> tuple[str, bytes]:
     from essaim.people.models import private_storage
 
     from .receipt_pdf import receipt_pdf_bytes
@@ -480,7 +487,7 @@ def receipt_pdf_store(*, receipt: Receipt) -> str:
     # The field only records the name: the file lives in private storage, read by the views.
     Receipt.objects.filter(pk=receipt.pk).update(pdf=saved)
     receipt.pdf.name = saved
-    return saved
+    return saved, content
 
 
 def receipt_pdf_read(receipt: Receipt) -> bytes:
@@ -530,13 +537,9 @@ def receipt_deliver(*, receipt_id: int) -> bool:
     )
     if receipt is None or receipt.status != ReceiptStatus.ISSUED:
         return False
-    pdf_name = receipt_pdf_store(receipt=receipt)
+    _name, pdf = _pdf_store(receipt)
     if not receipt.email:
         return False
-    from essaim.people.models import private_storage
-
-    with private_storage().open(pdf_name, "rb") as handle:
-        pdf = bytes(handle.read())
     receipt_email(receipt, pdf).send()
     receipt_mark_emailed(receipt=receipt)
     return True
