@@ -289,23 +289,22 @@ def receipt_replace(
             else {field: getattr(old, field) for field in DONOR_FIELDS}
         )
         period = (old.period_start, old.period_end) if old.period_start and old.period_end else None
+        # A gift refunded since is left out: the replacement covers what is still given.
+        gifts = list(old.donations.filter(status=DonationStatus.PAID).order_by("given_on", "pk"))
+        if not gifts:
+            raise ReceiptError(_("Plus aucun don payé sur ce reçu : annulez-le sans le remplacer."))
         new = _receipt_create(
             year=old.year,
             kind=old.kind,
             person=old.person,
             donor=fields,
-            donations=list(old.donations.all()),
+            donations=gifts,
             gift_date=old.gift_date,
             period=period,
             cgi_articles=articles,
             actor=actor,
             replaces=old,
         )
-        # Same gifts, same amount, even if a gift was since refunded: say so by cancelling.
-        if new.amount_cents != old.amount_cents:
-            new.amount_cents = old.amount_cents
-            new.amount_words = old.amount_words
-            new.save(update_fields=["amount_cents", "amount_words"])
         audit_record(
             actor=actor,
             action="receipt.replace",

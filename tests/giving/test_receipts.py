@@ -267,3 +267,34 @@ def test_pdf_draws_words_and_no_unsupported_spaces(organisation: Organisation) -
     text = pdf_text(receipt_pdf_bytes(receipt))
     assert "1 234 567,89 €" in text
     assert "Virement" in text
+
+
+def test_replace_leaves_out_a_gift_refunded_since(organisation: Organisation) -> None:
+    from essaim.giving.receipts import annual_receipt_issue
+
+    schedule = RecurringGiftFactory()
+    gifts = [
+        PaidDonationFactory(
+            person=schedule.person,
+            recurring=schedule,
+            frequency=Frequency.MONTHLY,
+            amount_cents=1000,
+            given_on=dt.date(2025, month, 1),
+        )
+        for month in (1, 2, 3)
+    ]
+    annual = annual_receipt_issue(person_id=schedule.person_id, year=2025, actor=None)
+    assert annual is not None and annual.amount_cents == 3000
+    gifts[1].status = DonationStatus.REFUNDED
+    gifts[1].save()
+    new = receipt_replace(actor=None, receipt=annual, reason="Prélèvement de février remboursé")
+    assert new.amount_cents == 2000 and new.amount_words == "vingt euros"
+    assert set(new.donations.all()) == {gifts[0], gifts[2]}
+    assert (new.period_start, new.period_end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    for gift in (gifts[0], gifts[2]):
+        gift.status = DonationStatus.REFUNDED
+        gift.save()
+    with pytest.raises(ReceiptError, match="annulez-le sans le remplacer"):
+        receipt_replace(actor=None, receipt=new, reason="Tout remboursé")
+    new.refresh_from_db()
+    assert new.status == ReceiptStatus.ISSUED
