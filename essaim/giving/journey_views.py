@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts.policies import require
 from essaim.blog import seo
 from essaim.blog.public import languages, public_absolute, public_reverse, request_language
+from essaim.blog.selectors import upcoming_public_actions
 from essaim.core.http import absolute_url
 from essaim.core.markdown import render_markdown
 from essaim.core.selectors import organisation_get
@@ -174,7 +175,11 @@ def volunteer_target() -> str:
     try:
         return reverse("public_actions:list")
     except NoReverseMatch:
+        pass
+    # The public home lists the actions to come (#agir) when there are some.
+    if upcoming_public_actions(1):
         return public_reverse("home") + "#agir"
+    return reverse("account_signup")
 
 
 @_public

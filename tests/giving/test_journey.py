@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from freezegun import freeze_time
 
+from essaim.actions.models import ActionVisibility
 from essaim.giving import journey
 from essaim.giving.journey import (
     CLICK_COOKIE,
@@ -21,7 +22,9 @@ from essaim.giving.journey import (
     journey_from_request,
 )
 from essaim.giving.models import Excuse, JourneyDay, JourneySettings, JourneyStep, Rebuttal
+from tests.actions.conftest import make_action
 from tests.blog.factories import StoryConsentFactory
+from tests.circles.conftest import build_world
 from tests.giving.factories import ExcuseFactory, GivingPageFactory, RebuttalFactory
 
 pytestmark = pytest.mark.django_db
@@ -289,9 +292,15 @@ def test_volunteer_click_counts_and_leads_to_acting(client: Client) -> None:
         f"{excuse_url(rebuttal.excuse, 'excuse_volunteer')}?variante={rebuttal.pk}"
     )
     assert response.status_code == 302
-    assert response["Location"] in (reverse("blog:home") + "#agir", "/actions/publiques/")
+    # No public action to come: the sign-up form (volunteers start with an account).
+    assert response["Location"] == reverse("account_signup")
     assert count(JourneyStep.VOLUNTEER_CLICK, rebuttal=rebuttal) == 1
     assert CLICK_COOKIE not in response.cookies
+    world = build_world()
+    make_action(world, title="Maraude du jeudi", visibility=ActionVisibility.PUBLIC)
+    response = client.get(excuse_url(rebuttal.excuse, "excuse_volunteer"))
+    assert response["Location"] == reverse("blog:home") + "#agir"
+    assert count(JourneyStep.VOLUNTEER_CLICK, rebuttal=rebuttal) == 2
 
 
 def test_journey_from_request_without_or_with_bad_cookie() -> None:
