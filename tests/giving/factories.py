@@ -6,6 +6,8 @@ A paid gift is ``PaidDonationFactory()``; a pending one ``DonationFactory()``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.utils import timezone
 
@@ -34,6 +36,13 @@ class GivingPageFactory(factory.django.DjangoModelFactory[GivingPage]):
     slug = factory.Sequence(lambda n: f"page-de-don-{n}")
     intro = "Votre don nous aide à agir."
     thank_you_text = "Merci pour votre don."
+
+    @classmethod
+    def _create(cls, model_class: type[GivingPage], *args: Any, **kwargs: Any) -> GivingPage:
+        # One default page at most: the new one takes the mark (from the seeded page too).
+        if kwargs.get("is_default"):
+            GivingPage.objects.filter(is_default=True).update(is_default=False)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class SuggestedAmountFactory(factory.django.DjangoModelFactory[SuggestedAmount]):
