@@ -263,3 +263,26 @@ def test_list_query_count_is_constant(
 
 
 QUERIES = 7
+
+
+def test_the_seed_migration_gives_a_usable_default_page() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("essaim.giving.migrations.0003_seed_default_page")
+    seed.seed(apps, None)
+    page = GivingPage.objects.get(is_default=True)
+    assert page.is_active and page.slug == "soutenir-l-association"
+    assert sorted(page.amounts.values_list("frequency", "amount_cents")) == [
+        ("monthly", 1000),
+        ("monthly", 2000),
+        ("monthly", 3000),
+        ("one_off", 1500),
+        ("one_off", 3000),
+        ("one_off", 5000),
+        ("one_off", 10000),
+    ]
+    assert all(page.amounts.values_list("impact", flat=True))
+    seed.seed(apps, None)  # a second run changes nothing
+    assert GivingPage.objects.count() == 1 and SuggestedAmount.objects.count() == 7
