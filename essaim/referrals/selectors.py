@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -39,6 +40,8 @@ GOAL_EVENT = {
     GoalKind.MONTHLY_DONORS: ReferralEventKind.GAVE,
     GoalKind.SUBSCRIBERS: ReferralEventKind.SUBSCRIBED,
 }
+# Goals counted from the gifts themselves (essaim.giving), not from referral events.
+GIFT_GOALS = frozenset({GoalKind.DONORS, GoalKind.MONTHLY_DONORS})
 ACTIONS_OFFERED = 50  # upcoming actions offered in the "link for an action" menu
 
 
@@ -258,6 +261,51 @@ def campaigns_progress(campaigns: list[Campaign]) -> list[CampaignProgress]:
     """
     if not campaigns:
         return []
+    gifts = _gift_counts([c for c in campaigns if c.goal_kind in GIFT_GOALS])
+    campaigns_of_events = [c for c in campaigns if c.goal_kind not in GIFT_GOALS]
+    totals = _event_counts(campaigns_of_events) if campaigns_of_events else {}
+    totals.update(gifts)
+    return [
+        CampaignProgress(
+            campaign=campaign,
+            count=totals[f"all_{campaign.pk}"] or 0,
+            via_links=totals[f"own_{campaign.pk}"] or 0,
+        )
+        for campaign in campaigns
+    ]
+
+
+def _gift_counts(campaigns: list[Campaign]) -> dict[str, Any]:
+    """Donors of the period from the gifts themselves (every donor, referred or not).
+
+    A donors' goal counts the people whose gift was paid within the campaign's dates; a
+    monthly donors' goal, the people whose monthly gift started within them. Those whose
+    gift names the campaign (its page, its links) are counted apart. One query.
+    """
+    if not campaigns:
+        return {}
+    from essaim.giving.models import Donation, DonationStatus, Frequency
+
+    aggregates = {}
+    for campaign in campaigns:
+        start = _day_start(campaign.starts_on)
+        end = _day_start(campaign.ends_on + timedelta(days=1))
+        if campaign.goal_kind == GoalKind.MONTHLY_DONORS:
+            period = Q(
+                frequency=Frequency.MONTHLY,
+                recurring__started_at__gte=start,
+                recurring__started_at__lt=end,
+            )
+        else:
+            period = Q(paid_at__gte=start, paid_at__lt=end)
+        aggregates[f"all_{campaign.pk}"] = Count("person", distinct=True, filter=period)
+        aggregates[f"own_{campaign.pk}"] = Count(
+            "person", distinct=True, filter=period & Q(campaign=campaign.pk)
+        )
+    return Donation.objects.filter(status=DonationStatus.PAID).aggregate(**aggregates)
+
+
+def _event_counts(campaigns: list[Campaign]) -> dict[str, Any]:
     aggregates = {}
     for campaign in campaigns:
         period = Q(
@@ -270,17 +318,9 @@ def campaigns_progress(campaigns: list[Campaign]) -> list[CampaignProgress]:
             "person", distinct=True, filter=period & Q(campaign=campaign.pk)
         )
     earliest = min(campaign.starts_on for campaign in campaigns)
-    totals = ReferralEvent.objects.filter(created_at__gte=_day_start(earliest)).aggregate(
+    return ReferralEvent.objects.filter(created_at__gte=_day_start(earliest)).aggregate(
         **aggregates
     )
-    return [
-        CampaignProgress(
-            campaign=campaign,
-            count=totals[f"all_{campaign.pk}"] or 0,
-            via_links=totals[f"own_{campaign.pk}"] or 0,
-        )
-        for campaign in campaigns
-    ]
 
 
 def campaigns_running(*, public_only: bool = False) -> list[Campaign]:

@@ -111,7 +111,9 @@ def test_progress_of_many_campaigns_in_one_query(django_assert_num_queries) -> N
     person = PersonFactory()
     ReferralEventFactory(person=person, kind=ReferralEventKind.SIGNED_UP)
     ReferralEventFactory(person=person, kind=ReferralEventKind.SUBSCRIBED)
-    with django_assert_num_queries(1):
+    # One query for the goals counted from referral events, one for the donors' goals
+    # (counted from the gifts themselves): constant whatever the number of campaigns.
+    with django_assert_num_queries(2):
         progress = campaigns_progress(campaigns)
     counts = {p.campaign.goal_kind: p.count for p in progress}
     assert counts == {
