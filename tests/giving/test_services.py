@@ -332,3 +332,33 @@ def test_bounced_cheque(login_as: Any) -> None:
     assert Receipt.objects.get(donations=donation).status == ReceiptStatus.CANCELLED
     with pytest.raises(ValidationError):
         services.donation_fail_offline(actor=treasurer, donation=PaidDonationFactory(), note="x")
+
+
+def test_donor_campaigns_count_paid_gifts(django_assert_num_queries: Any) -> None:
+    from essaim.referrals.models import GoalKind
+    from essaim.referrals.selectors import campaigns_progress
+    from tests.giving.factories import RecurringGiftFactory
+    from tests.referrals.factories import CampaignFactory
+
+    today = timezone.localdate()
+    donors = CampaignFactory(
+        goal_kind=GoalKind.DONORS, starts_on=today - timedelta(days=5), ends_on=today, target=4
+    )
+    monthly = CampaignFactory(
+        goal_kind=GoalKind.MONTHLY_DONORS, starts_on=today, ends_on=today, target=10
+    )
+    first = PaidDonationFactory(campaign=donors)
+    PaidDonationFactory(person=first.person)  # the same donor twice counts once
+    PaidDonationFactory()
+    DonationFactory()  # pending: not a donor yet
+    old = PaidDonationFactory()
+    Donation.objects.filter(pk=old.pk).update(paid_at=timezone.now() - timedelta(days=30))
+    schedule = RecurringGiftFactory()
+    PaidDonationFactory(
+        person=schedule.person, recurring=schedule, frequency=Frequency.MONTHLY, campaign=monthly
+    )
+    with django_assert_num_queries(1):
+        by_campaign = {p.campaign.pk: p for p in campaigns_progress([donors, monthly])}
+    assert (by_campaign[donors.pk].count, by_campaign[donors.pk].via_links) == (3, 1)
+    assert by_campaign[donors.pk].percent == 75
+    assert (by_campaign[monthly.pk].count, by_campaign[monthly.pk].via_links) == (1, 1)
