@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .inputs import DonorInput
 from .models import Receipt, ReceiptStatus
-from .receipts import CGI_ARTICLES
 
 FIRST_YEAR = 2000
 
@@ -55,14 +54,21 @@ class CancelForm(forms.Form):
         help_text=_("Par exemple : don remboursé, reçu émis par erreur. Le numéro reste utilisé."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Beside the replace form on one page: its own ids.
+        kwargs.setdefault("auto_id", "cancel_%s")
+        super().__init__(*args, **kwargs)
+
 
 def _articles_choices() -> list[tuple[str, str]]:
-    labels = {
-        "200": _("Article 200 (particuliers)"),
-        "238 bis": _("Article 238 bis (entreprises)"),
-        "978": _("Article 978 (impôt sur la fortune immobilière)"),
-    }
-    return [(article, str(labels[article])) for article in CGI_ARTICLES]
+    return [
+        ("200", str(_("Article 200 (don d'un particulier)"))),
+        (
+            "200, 978",
+            str(_("Articles 200 et 978 (particulier, avec l'impôt sur la fortune immobilière)")),
+        ),
+        ("238 bis", str(_("Article 238 bis (don d'une entreprise)"))),
+    ]
 
 
 class ReplaceForm(forms.Form):
@@ -83,10 +89,9 @@ class ReplaceForm(forms.Form):
     country = forms.CharField(
         label=_("Pays (code à deux lettres)"), max_length=2, min_length=2, initial="FR"
     )
-    cgi_articles = forms.MultipleChoiceField(
+    cgi_articles = forms.ChoiceField(
         label=_("Articles du CGI"),
         choices=_articles_choices,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("L'article 200 pour les particuliers ; 238 bis pour les entreprises."),
     )
 
@@ -103,7 +108,7 @@ class ReplaceForm(forms.Form):
                 "postal_code": receipt.postal_code,
                 "city": receipt.city,
                 "country": receipt.country or "FR",
-                "cgi_articles": [a.strip() for a in receipt.cgi_articles.split(",") if a.strip()],
+                "cgi_articles": receipt.cgi_articles,
             }
         )
 
@@ -127,7 +132,7 @@ class ReplaceForm(forms.Form):
         )
 
     def articles(self) -> str:
-        return ", ".join(self.cleaned_data["cgi_articles"])
+        return str(self.cleaned_data["cgi_articles"])
 
 
 class YearForm(forms.Form):
@@ -149,4 +154,7 @@ def _limit_year(field: forms.Field, *, last: int) -> None:
         MaxValueValidator(last, message=message),
     ]
     field.error_messages["invalid"] = _("Indiquez une année en chiffres, par exemple 2026.")
-    field.widget.attrs.update({"min": FIRST_YEAR, "max": last})
+    # A text input (numeric keyboard): a wrong entry is shown back as typed, validly.
+    field.widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "pattern": "[0-9]{4}", "maxlength": "4", "size": "6"}
+    )

@@ -36,7 +36,7 @@ def _replace_data() -> dict[str, Any]:
         "postal_code": "69003",
         "city": "Lyon",
         "country": "FR",
-        "cgi_articles": ["200"],
+        "cgi_articles": "200",
     }
 
 

@@ -140,7 +140,7 @@ def _replace_data(**overrides: Any) -> dict[str, Any]:
         "postal_code": "69003",
         "city": "Lyon",
         "country": "FR",
-        "cgi_articles": ["200"],
+        "cgi_articles": "200",
     }
     return data | overrides
 
@@ -151,7 +151,7 @@ def _replace_data(**overrides: Any) -> dict[str, Any]:
         ({"address_line1": ""}, "Ce champ est obligatoire"),
         ({"email": "pas-une-adresse"}, "adresse de courriel valide"),
         ({"country": "F1"}, "deux lettres"),
-        ({"cgi_articles": ["999"]}, "Sélectionnez un choix valide"),
+        ({"cgi_articles": "999"}, "Sélectionnez un choix valide"),
         ({"reason": ""}, "Ce champ est obligatoire"),
     ],
 )
@@ -174,7 +174,7 @@ def test_replace_cancels_and_issues_a_new_numbered_receipt(
     receipt = issued_receipt(given_on=dt.date(2026, 5, 5))
     url = reverse("receipts:replace", kwargs={"code": receipt.code})
     with django_capture_on_commit_callbacks(execute=True):
-        response = treasurer.post(url, _replace_data(cgi_articles=["200", "978"]))
+        response = treasurer.post(url, _replace_data(cgi_articles="200, 978"))
     new = Receipt.objects.get(replaces=receipt)
     assert response["Location"] == reverse("receipts:detail", kwargs={"code": new.code})
     assert new.number == "2026-000002" and new.city == "Lyon"
@@ -302,7 +302,7 @@ def test_annual_run_issues_one_recap_per_donor_with_progress(
 def test_a_running_batch_polls_and_blocks_a_second_start(treasurer: Any) -> None:
     ReceiptBatch.objects.create(year=2025, status=BatchStatus.RUNNING, total=10, done=4)
     page = treasurer.get(reverse("receipts:annual"), {"annee": "2025"}).content.decode()
-    assert 'hx-trigger="every 2s"' in page and "Mettre à jour" in page
+    assert 'data-hx-trigger="every 2s"' in page and "Mettre à jour" in page
     assert 'value="4"' in page
     response = treasurer.post(reverse("receipts:annual"), {"annee": "2025"})
     assert response.status_code == 400

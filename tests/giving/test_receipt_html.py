@@ -1,0 +1,83 @@
+"""The tax receipt screens are valid HTML (Nu HTML Checker), with data and with form errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from essaim.giving.models import BatchStatus, ReceiptBatch
+from essaim.giving.receipts import annual_receipt_issue, receipt_replace
+from tests.blog.test_html_validity import _validator
+from tests.giving.factories import PaidDonationFactory, RecurringGiftFactory, issued_receipt
+
+pytestmark = pytest.mark.django_db
+
+
+def _pages() -> dict[str, str]:
+    single = issued_receipt(given_on=dt.date(2025, 3, 3))
+    replaced = issued_receipt(given_on=dt.date(2025, 4, 4))
+    new = receipt_replace(actor=None, receipt=replaced, reason="Nom corrigé")
+    schedule = RecurringGiftFactory()
+    for month in (1, 2, 3):
+        PaidDonationFactory(
+            person=schedule.person,
+            recurring=schedule,
+            frequency="monthly",
+            given_on=dt.date(2025, month, 5),
+        )
+    annual = annual_receipt_issue(person_id=schedule.person_id, year=2025, actor=None)
+    assert annual is not None
+    ReceiptBatch.objects.create(year=2025, status=BatchStatus.RUNNING, total=10, done=3)
+    return {
+        "register": reverse("receipts:register"),
+        "register filtered": reverse("receipts:register") + "?annee=2025&etat=issued&q=a",
+        "single": reverse("receipts:detail", kwargs={"code": single.code}),
+        "cancelled": reverse("receipts:detail", kwargs={"code": replaced.code}),
+        "replacement": reverse("receipts:detail", kwargs={"code": new.code}),
+        "annual receipt": reverse("receipts:detail", kwargs={"code": annual.code}),
+        "annual run": reverse("receipts:annual") + "?annee=2025",
+        "declaration": reverse("receipts:declaration") + "?annee=2025",
+    }
+
+
+def test_receipt_pages_are_valid_html(client: Client, login_as: Any, tmp_path: Any) -> None:
+    command = _validator()
+    client.force_login(login_as("treasurer"))
+    files: dict[str, str] = {}
+    for number, (label, path) in enumerate(_pages().items()):
+        response = client.get(path)
+        assert response.status_code == 200, f"{label} ({path}) answered {response.status_code}"
+        target = tmp_path / f"page-{number:02d}.html"
+        target.write_bytes(response.content)
+        files[target.name] = f"{label} {path}"
+    # Pages refused with form errors.
+    code = issued_receipt().code
+    for name, url, data in (
+        ("replace errors", reverse("receipts:replace", kwargs={"code": code}), {"reason": ""}),
+        ("annual errors", reverse("receipts:annual"), {"annee": "abc"}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        (tmp_path / f"{name.replace(' ', '-')}.html").write_bytes(response.content)
+        files[f"{name.replace(' ', '-')}.html"] = name
+    result = subprocess.run(
+        [*command, "--errors-only", "--format", "json", *sorted(map(str, tmp_path.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+    errors = [
+        f"{files.get(str(m.get('url', '')).rsplit('/', 1)[-1], m.get('url'))} "
+        f"line {m.get('lastLine')}: {m.get('message')} — {m.get('extract', '').strip()!r}"
+        for m in report.get("messages", [])
+        if m.get("type") in ("error", "non-document-error")
+    ]
+    assert not errors, "Invalid HTML:\n" + "\n".join(errors)
