@@ -52,7 +52,7 @@ class GiftFilterForm(forms.Form):
         label=_("mois"),
         required=False,
         max_length=7,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-03"}),
+        widget=forms.TextInput(attrs={"placeholder": "2026-03", "inputmode": "numeric"}),
         help_text=_("Au format AAAA-MM ; remplace les dates ci-dessous."),
     )
     start = forms.DateField(label=_("du"), required=False, widget=_date_widget())
