@@ -148,9 +148,17 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         "thread_id": thread.pk if thread else None,
         "action_slug": action.slug if action else "",
         "public_action_slug": public.slug if public else "",
+        "giving_page": _giving_page_ready(),
         "persons": Person.objects.count(),
         "vendor": django.db.connection.vendor,
     }
+
+
+def _giving_page_ready() -> bool:
+    """Make sure the default giving page (seeded by migration giving/0003) is online."""
+    from essaim.giving.selectors import giving_page_default
+
+    return giving_page_default() is not None
 
 
 def wait_until_up(url: str, timeout: float = 30) -> None:
@@ -243,6 +251,10 @@ def main() -> None:
     }
     if info["article_slug"]:
         pages["article page (anonymous)"] = f"/blog/{info['article_slug']}/"
+    if info["giving_page"]:
+        # A form with a CSRF token and a fresh idempotency key: never from the page cache.
+        pages["giving page (anonymous)"] = "/don/"
+    pages["donor space"] = "/mes-dons/"
     if args.only:
         unknown = set(args.only) - set(pages)
         if unknown:
