@@ -229,7 +229,9 @@ def _privacy(org: Organisation) -> str:
         _(
             "Sur la page « Je n'aime pas donner », un cookie **essaim_variant** retient, pour "
             "chaque excuse, laquelle de nos réponses vous avez lue (nous en comparons "
-            "plusieurs), pendant 180 jours au plus ; si vous cliquez ensuite sur « Je donne », "
+            "plusieurs) et ce que vous avez déjà fait dans la journée (pour ne compter qu'une "
+            "fois une page rechargée), pendant 180 jours au plus ; si vous cliquez ensuite sur "
+            "« Je donne », "
             "un cookie **essaim_give** retient cette réponse pendant 30 jours, pour savoir "
             "laquelle a convaincu. Ils ne contiennent que des numéros d'excuse et de réponse, "
             "ne sont lus que par ce site, et les lectures et clics sont comptés par jour, sans "
