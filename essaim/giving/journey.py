@@ -4,19 +4,21 @@ A visitor picks an excuse, reads one variant of its answer (a rebuttal), then cl
 give or to volunteer. Two first-party signed cookies, no identity:
 
 - ``essaim_variant`` keeps, per excuse, the variant this browser was shown (an A/B test
-  needs a visitor to see the same answer each time); it holds excuse and rebuttal ids only.
+  needs a visitor to see the same answer each time), and the steps it took today (a
+  reload or a double click is not a new reader); it holds ids and a day number only.
 - ``essaim_give`` remembers the last click "Je donne" (excuse, variant, time) for 30 days,
   so that a gift made afterwards is credited to that answer (:func:`journey_from_request`).
 
-Counts are per day, step, excuse and variant (``JourneyDay``): no address, no user agent,
-no visitor identity; link previews and crawlers are not counted.
+Counts are per day, step, excuse and variant (``JourneyDay``), each browser once a day
+per step: no address, no user agent, no visitor identity; link previews and crawlers are
+not counted.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -99,23 +101,70 @@ def journey_click_set(request: HttpRequest, response: HttpResponse, *, rebuttal:
     _set_signed(request, response, CLICK_COOKIE, CLICK_SALT, value, CLICK_WINDOW)
 
 
-def variants_from_request(request: HttpRequest) -> dict[int, int]:
-    """Return the variants this browser was shown: {excuse id: rebuttal id} (forgeries ignored)."""
+@dataclass
+class JourneyVisitor:
+    """What the variant cookie says of a browser: variants shown, steps counted today."""
+
+    variants: dict[int, int] = field(default_factory=dict)  # excuse id -> rebuttal id
+    counted: dict[str, int] = field(default_factory=dict)  # step key -> day (ordinal)
+    changed: bool = False
+
+    def show(self, excuse_id: int, rebuttal_id: int) -> None:
+        if self.variants.get(excuse_id) != rebuttal_id:
+            self.variants[excuse_id] = rebuttal_id
+            self.changed = True
+
+    def first_today(self, key: str) -> bool:
+        """Tell whether this browser takes this step for the first time today (and note it)."""
+        today = timezone.localdate().toordinal()
+        if self.counted.get(key) == today:
+            return False
+        self.counted[key] = today
+        self.changed = True
+        return True
+
+
+def _id_map(value: Any) -> dict[int, int]:
+    found: dict[int, int] = {}
+    if isinstance(value, dict):
+        for key, item in list(value.items())[:MAX_VARIANT_ENTRIES]:
+            excuse_id = int(key) if isinstance(key, str) and key.isdigit() else None
+            rebuttal_id = _positive_int(item)
+            if excuse_id and rebuttal_id is not None:
+                found[excuse_id] = rebuttal_id
+    return found
+
+
+def visitor_from_request(request: HttpRequest) -> JourneyVisitor:
+    """Read the variant cookie (forged, altered or expired ones read as a new visitor)."""
     value = _signed(request, VARIANT_COOKIE, VARIANT_SALT, VARIANT_WINDOW)
     if not isinstance(value, dict):
-        return {}
-    shown: dict[int, int] = {}
-    for key, rebuttal_id in list(value.items())[:MAX_VARIANT_ENTRIES]:
-        excuse_id = _positive_int(int(key)) if isinstance(key, str) and key.isdigit() else None
-        if excuse_id is not None and _positive_int(rebuttal_id) is not None:
-            shown[excuse_id] = rebuttal_id
-    return shown
+        return JourneyVisitor()
+    today = timezone.localdate().toordinal()
+    counted = value.get("c")
+    kept = {}
+    if isinstance(counted, dict):
+        # Only today's steps matter: older ones are dropped, the cookie stays small.
+        for key, day in list(counted.items())[: 4 * MAX_VARIANT_ENTRIES]:
+            if isinstance(key, str) and len(key) <= 24 and day == today:
+                kept[key] = today
+    return JourneyVisitor(variants=_id_map(value.get("s")), counted=kept)
 
 
-def variants_set(request: HttpRequest, response: HttpResponse, shown: dict[int, int]) -> None:
-    """Store the variants shown to this browser (excuse and rebuttal ids only)."""
-    value = {str(excuse_id): rebuttal_id for excuse_id, rebuttal_id in shown.items()}
+def visitor_save(request: HttpRequest, response: HttpResponse, visitor: JourneyVisitor) -> None:
+    """Store the variants shown and today's counted steps, when they changed."""
+    if not visitor.changed:
+        return
+    value = {
+        "s": {str(excuse_id): rebuttal_id for excuse_id, rebuttal_id in visitor.variants.items()},
+        "c": visitor.counted,
+    }
     _set_signed(request, response, VARIANT_COOKIE, VARIANT_SALT, value, VARIANT_WINDOW)
+
+
+def variants_from_request(request: HttpRequest) -> dict[int, int]:
+    """Return the variants this browser was shown: {excuse id: rebuttal id} (forgeries ignored)."""
+    return visitor_from_request(request).variants
 
 
 def variant_pick(rebuttals: Sequence[Rebuttal], shown_id: int | None) -> Rebuttal:

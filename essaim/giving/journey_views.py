@@ -82,13 +82,29 @@ def _excuse_or_404(slug: str) -> Excuse:
     return excuse
 
 
-def _variant(request: HttpRequest, excuse: Excuse) -> tuple[Rebuttal, dict[int, int], bool]:
-    """Return the visitor's variant for an excuse, the cookie's map and whether it changed."""
-    shown = journey.variants_from_request(request)
-    rebuttal = journey.variant_pick(excuse.active, shown.get(excuse.pk))  # type: ignore[attr-defined]
-    changed = shown.get(excuse.pk) != rebuttal.pk
-    shown[excuse.pk] = rebuttal.pk
-    return rebuttal, shown, changed
+def _variant(visitor: journey.JourneyVisitor, excuse: Excuse) -> Rebuttal:
+    """Return the visitor's variant for an excuse (picked and noted if new)."""
+    active = excuse.active  # type: ignore[attr-defined]
+    rebuttal = journey.variant_pick(active, visitor.variants.get(excuse.pk))
+    visitor.show(excuse.pk, rebuttal.pk)
+    return rebuttal
+
+
+def _count_once(
+    request: HttpRequest,
+    visitor: journey.JourneyVisitor,
+    *,
+    step: str,
+    excuse: Excuse | None = None,
+    rebuttal: Rebuttal | None = None,
+) -> bool:
+    """Count a step once a day per browser (reloads and double clicks are not new people)."""
+    if not journey.counts_visit(request):
+        return False
+    key = step if rebuttal is None else f"{step}:{rebuttal.pk}"
+    if visitor.first_today(key):
+        journey.journey_count(step=step, excuse=excuse, rebuttal=rebuttal)
+    return True
 
 
 @_public
@@ -97,8 +113,8 @@ def excuses(request: HttpRequest) -> HttpResponse:
     """The journey's first page: the visitor picks their excuse."""
     settings_row = journey.journey_settings_get()
     rows = list(journey.public_excuses())
-    if journey.counts_visit(request):
-        journey.journey_count(step=JourneyStep.VIEW)
+    visitor = journey.visitor_from_request(request)
+    counted = _count_once(request, visitor, step=JourneyStep.VIEW)
     own_path = public_reverse("excuses")
     crumbs = _crumbs((settings_row.title, own_path))
     context = {
@@ -109,7 +125,10 @@ def excuses(request: HttpRequest) -> HttpResponse:
         "intro_html": render_markdown(settings_row.intro) if settings_row.intro else "",
         "excuses": rows,
     }
-    return render(request, "giving/journey/excuses.html", context)
+    response = render(request, "giving/journey/excuses.html", context)
+    if counted:
+        journey.visitor_save(request, response, visitor)
+    return response
 
 
 @_public
@@ -117,10 +136,9 @@ def excuses(request: HttpRequest) -> HttpResponse:
 def excuse(request: HttpRequest, slug: str) -> HttpResponse:
     """The answer to one excuse, in the visitor's variant, then the ways to act."""
     found = _excuse_or_404(slug)
-    rebuttal, shown, changed = _variant(request, found)
-    counted = journey.counts_visit(request)
-    if counted:
-        journey.journey_count(step=JourneyStep.READ, excuse=found, rebuttal=rebuttal)
+    visitor = journey.visitor_from_request(request)
+    rebuttal = _variant(visitor, found)
+    counted = _count_once(request, visitor, step=JourneyStep.READ, excuse=found, rebuttal=rebuttal)
     settings_row = journey.journey_settings_get()
     own_path = public_reverse("excuse", kwargs={"slug": found.slug})
     context = {
@@ -138,21 +156,23 @@ def excuse(request: HttpRequest, slug: str) -> HttpResponse:
         "give_label": rebuttal.give_label or _("Je donne"),
     }
     response = render(request, "giving/journey/excuse.html", context)
-    if counted and changed:
-        journey.variants_set(request, response, shown)
+    if counted:  # crawlers get no cookie
+        journey.visitor_save(request, response, visitor)
     return response
 
 
-def _clicked_variant(request: HttpRequest, found: Excuse) -> Rebuttal:
+def _clicked_variant(
+    visitor: journey.JourneyVisitor, request: HttpRequest, found: Excuse
+) -> Rebuttal:
     """The variant the visitor clicked from: the link's, else the cookie's, else a new pick."""
     raw = request.POST.get("variante") or request.GET.get("variante") or ""
     active = found.active  # type: ignore[attr-defined]
     if raw.isdigit():
         for rebuttal in active:
             if rebuttal.pk == int(raw):
+                visitor.show(found.pk, rebuttal.pk)
                 return rebuttal
-    rebuttal, _shown, _changed = _variant(request, found)
-    return rebuttal
+    return _variant(visitor, found)
 
 
 def give_target(rebuttal: Rebuttal) -> str:
@@ -187,11 +207,13 @@ def volunteer_target() -> str:
 def excuse_give(request: HttpRequest, slug: str) -> HttpResponse:
     """Count a click to give, remember the answer for the gift, then go to the giving page."""
     found = _excuse_or_404(slug)
-    rebuttal = _clicked_variant(request, found)
+    visitor = journey.visitor_from_request(request)
+    rebuttal = _clicked_variant(visitor, request, found)
     response = HttpResponseRedirect(give_target(rebuttal))
-    if journey.counts_visit(request):
-        journey.journey_count(step=JourneyStep.GIVE_CLICK, excuse=found, rebuttal=rebuttal)
+    step = JourneyStep.GIVE_CLICK
+    if _count_once(request, visitor, step=step, excuse=found, rebuttal=rebuttal):
         journey.journey_click_set(request, response, rebuttal=rebuttal)
+        journey.visitor_save(request, response, visitor)
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -201,10 +223,12 @@ def excuse_give(request: HttpRequest, slug: str) -> HttpResponse:
 def excuse_volunteer(request: HttpRequest, slug: str) -> HttpResponse:
     """Count a click to volunteer, then go to the public actions."""
     found = _excuse_or_404(slug)
-    rebuttal = _clicked_variant(request, found)
-    if journey.counts_visit(request):
-        journey.journey_count(step=JourneyStep.VOLUNTEER_CLICK, excuse=found, rebuttal=rebuttal)
+    visitor = journey.visitor_from_request(request)
+    rebuttal = _clicked_variant(visitor, request, found)
     response = HttpResponseRedirect(volunteer_target())
+    step = JourneyStep.VOLUNTEER_CLICK
+    if _count_once(request, visitor, step=step, excuse=found, rebuttal=rebuttal):
+        journey.visitor_save(request, response, visitor)
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -117,13 +117,13 @@ def test_list_queries_do_not_grow_with_excuses(
     client: Client, django_assert_num_queries: Any
 ) -> None:
     client.get(reverse("blog:excuses"))  # warm the organisation cache
-    # The page's text, the excuses, the day's count.
+    # A new visitor: the page's text, the excuses, the day's count.
     with django_assert_num_queries(3):
-        client.get(reverse("blog:excuses"))
+        Client().get(reverse("blog:excuses"))
     for _ in range(10):
         RebuttalFactory()
     with django_assert_num_queries(3):
-        response = client.get(reverse("blog:excuses"))
+        response = Client().get(reverse("blog:excuses"))
     assert response.content.decode().count('class="excuse-choice"') == 17
 
 
@@ -190,7 +190,7 @@ def test_variant_is_random_for_newcomers_and_sticky_after(client: Client) -> Non
         again = client.get(url)
         assert again.context["rebuttal"] == shown
         assert VARIANT_COOKIE not in again.cookies  # nothing new to store
-    assert count(JourneyStep.READ, rebuttal=shown) == before + 10
+    assert count(JourneyStep.READ, rebuttal=shown) == before  # reloads are not new readers
     assert {a.pk, b.pk} >= set(
         journey.variants_from_request(
             request_with({VARIANT_COOKIE: first.cookies[VARIANT_COOKIE].value})
@@ -210,7 +210,9 @@ def test_equal_weights_between_variants() -> None:
 def test_withdrawn_variant_gives_way_to_an_active_one(client: Client) -> None:
     a = RebuttalFactory(name="A", text="Réponse A")
     b = RebuttalFactory(excuse=a.excuse, name="B", text="Réponse B")
-    client.cookies[VARIANT_COOKIE] = signing.dumps({str(a.excuse_id): b.pk}, salt=VARIANT_SALT)
+    client.cookies[VARIANT_COOKIE] = signing.dumps(
+        {"s": {str(a.excuse_id): b.pk}, "c": {}}, salt=VARIANT_SALT
+    )
     assert client.get(excuse_url(a.excuse)).context["rebuttal"] == b
     b.is_active = False
     b.save()
@@ -227,7 +229,8 @@ def test_withdrawn_variant_gives_way_to_an_active_one(client: Client) -> None:
         "forged",
         signing.dumps({"1": 2}, salt="another.salt"),
         signing.dumps(["not", "a", "dict"], salt=VARIANT_SALT),
-        signing.dumps({"x": "y", "-1": 3, "2": True}, salt=VARIANT_SALT),
+        signing.dumps({"s": {"x": "y", "-1": 3, "2": True, "0": 4}, "c": []}, salt=VARIANT_SALT),
+        signing.dumps({"s": ["1", "2"], "c": {"read:1": "demain"}}, salt=VARIANT_SALT),
     ],
 )
 def test_forged_variant_cookies_are_ignored(client: Client, value: str) -> None:
@@ -298,7 +301,7 @@ def test_volunteer_click_counts_and_leads_to_acting(client: Client) -> None:
     assert CLICK_COOKIE not in response.cookies
     world = build_world()
     make_action(world, title="Maraude du jeudi", visibility=ActionVisibility.PUBLIC)
-    response = client.get(excuse_url(rebuttal.excuse, "excuse_volunteer"))
+    response = Client().get(excuse_url(rebuttal.excuse, "excuse_volunteer"))
     assert response["Location"] == reverse("blog:home") + "#agir"
     assert count(JourneyStep.VOLUNTEER_CLICK, rebuttal=rebuttal) == 2
 
@@ -355,3 +358,26 @@ def test_counts_add_up_per_day_step_excuse_and_variant() -> None:
     assert JourneyDay.objects.count() == 3
     assert JourneyDay.objects.get(step=JourneyStep.VIEW, day=day).count == 3
     assert JourneyDay.objects.get(step=JourneyStep.READ, rebuttal=rebuttal).count == 3
+
+
+def test_each_browser_counts_once_a_day_per_step(client: Client) -> None:
+    rebuttal = RebuttalFactory()
+    give = f"{excuse_url(rebuttal.excuse, 'excuse_give')}?variante={rebuttal.pk}"
+    with freeze_time("2026-05-04 09:00"):
+        for _ in range(3):  # reloads, double clicks
+            client.get(reverse("blog:excuses"))
+            client.get(excuse_url(rebuttal.excuse))
+            response = client.get(give)
+            assert response.status_code == 302
+        assert CLICK_COOKIE in response.cookies  # the give cookie is renewed at each click
+    with freeze_time("2026-05-05 09:00"):
+        client.get(excuse_url(rebuttal.excuse))
+        cookie = client.cookies[VARIANT_COOKIE].value
+        visitor = journey.visitor_from_request(request_with({VARIANT_COOKIE: cookie}))
+    assert count(JourneyStep.VIEW, day=datetime.date(2026, 5, 4)) == 1
+    assert count(JourneyStep.READ, day=datetime.date(2026, 5, 4)) == 1
+    assert count(JourneyStep.GIVE_CLICK, day=datetime.date(2026, 5, 4)) == 1
+    assert count(JourneyStep.READ, day=datetime.date(2026, 5, 5)) == 1  # a new day
+    # Yesterday's steps are dropped from the cookie: only today's read is left.
+    assert list(visitor.counted) == [f"read:{rebuttal.pk}"]
+    assert visitor.variants == {rebuttal.excuse_id: rebuttal.pk}
