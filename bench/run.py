@@ -255,6 +255,12 @@ def main() -> None:
         # A form with a CSRF token and a fresh idempotency key: never from the page cache.
         pages["giving page (anonymous)"] = "/don/"
     pages["donor space"] = "/mes-dons/"
+    # The excuses journey (seeded by giving/0002): each anonymous hit is counted (no cookie
+    # kept by wrk, so every request writes its day's count), never from the page cache.
+    pages["excuses (anonymous)"] = "/je-n-aime-pas-donner/"
+    pages["excuse answer (anonymous)"] = "/je-n-aime-pas-donner/je-n-ai-pas-le-temps/"
+    pages["excuses staff list"] = "/collecte/excuses/"
+    pages["excuses report"] = "/collecte/excuses/rapport/"
     if args.only:
         unknown = set(args.only) - set(pages)
         if unknown:
