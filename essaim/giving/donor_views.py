@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import task
 
 from essaim.core.selectors import organisation_get
 from essaim.people.models import Person
@@ -24,8 +25,6 @@ from essaim.people.services import person_update
 from . import donor_links, policies, selectors
 from .donor_forms import AddressForm, LinkRequestForm
 from .models import Receipt, RecurringGift, RecurringStatus
-
-logger = logging.getLogger(__name__)
 
 LINKS_PER_HOUR = 3
 HISTORY_LIMIT = 100
@@ -190,6 +189,16 @@ def _rate_key(email: str) -> str:
     return f"giving:donor-link:{digest}"
 
 
+@task()
+def donor_link_send(person_id: int) -> bool:
+    """E-mail a donor the signed link to their space (off the request: no timing tells)."""
+    person = Person.objects.filter(pk=person_id, erased_at__isnull=True).first()
+    if person is None or not person.email:
+        return False
+    _send_link(person)
+    return True
+
+
 def _send_link(person: Person) -> None:
     org = organisation_get()
     url = donor_links.donor_space_url(person)
@@ -229,10 +238,9 @@ def request_link(request: HttpRequest) -> HttpResponse:
                     .first()
                 )
                 if person is not None:
-                    try:
-                        _send_link(person)
-                    except OSError:
-                        logger.exception("donor link e-mail not sent")
+                    # Sent by a task: the answer takes as long whoever asks.
+                    person_id = person.pk
+                    transaction.on_commit(lambda: donor_link_send.enqueue(person_id))
             sent = True
             form = LinkRequestForm()
     else:
