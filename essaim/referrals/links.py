@@ -48,8 +48,8 @@ CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 12  # 62**12 ≈ 3e21: not guessable, short enough to type from a poster
 LINK_CODE_RE = re.compile(r"^[A-Za-z0-9]{10,16}$")
 INVITATION_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
-# Goals offered today: giving joins when the giving issue lands.
-OFFERED_GOALS = (LinkGoal.JOIN, LinkGoal.VOLUNTEER, LinkGoal.NEWS)
+# Goals a person gets a personal link for (giving links lead to the default giving page).
+OFFERED_GOALS = (LinkGoal.JOIN, LinkGoal.VOLUNTEER, LinkGoal.GIVE, LinkGoal.NEWS)
 # Channels a shared address may name with ?c= (manual entries are staff-only).
 VISIT_CHANNELS = frozenset(Channel.values) - {Channel.MANUAL}
 # A cheap test, not a defence: link previews and crawlers are not visits of people.
@@ -140,6 +140,10 @@ def link_target(link: ReferralLink) -> str:
                 return reverse("public_actions:detail", kwargs={"slug": action.slug})
             return reverse("actions:detail", kwargs={"slug": action.slug})
         return reverse("blog:home")
+    if link.goal == LinkGoal.GIVE:
+        from essaim.blog.public import public_reverse
+
+        return public_reverse("give")
     # Joining and the news both go to the sign-up form (it holds the newsletter consent).
     return reverse("account_signup")
 

@@ -170,7 +170,7 @@ def test_links_carry_the_chosen_campaign(client: Client, referrer) -> None:
     client.force_login(referrer.user)
     response = client.get(reverse("referrals:links"), {"campagne": campaign.slug})
     assert response.status_code == 200
-    assert referrer.referral_links.filter(campaign=campaign).count() == 3
+    assert referrer.referral_links.filter(campaign=campaign).count() == 4
     ended = CampaignFactory(
         starts_on=timezone.localdate() - timedelta(days=30),
         ends_on=timezone.localdate() - timedelta(days=1),

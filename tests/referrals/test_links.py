@@ -9,7 +9,6 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -73,10 +72,13 @@ def test_link_is_created_once_per_goal_with_an_unguessable_code(referrer: Person
     assert first.code != news.code
 
 
-def test_giving_links_are_not_offered_yet(referrer: Person) -> None:
-    with pytest.raises(ValidationError):
-        link_get_or_create(owner=referrer, goal=LinkGoal.GIVE)
-    assert not ReferralLink.objects.exists()
+def test_giving_links_lead_to_the_giving_page(referrer: Person) -> None:
+    from essaim.blog.public import public_reverse
+    from essaim.referrals.links import link_target
+
+    link = link_get_or_create(owner=referrer, goal=LinkGoal.GIVE)
+    assert link_target(link) == public_reverse("give") == "/don/"
+    assert link_get_or_create(owner=referrer, goal=LinkGoal.GIVE).pk == link.pk
 
 
 def test_link_targets(referrer: Person, action_world: ActionWorld) -> None:
@@ -361,7 +363,7 @@ def test_links_page_shows_copyable_links_qr_and_share_links(client: Client, refe
     assert response.status_code == 200
     html = response.content.decode()
     links = list(ReferralLink.objects.filter(owner=referrer))
-    assert {link.goal for link in links} == {"join", "volunteer", "news"}
+    assert {link.goal for link in links} == {"join", "volunteer", "give", "news"}
     for link in links:
         assert f'value="http://127.0.0.1:8000/r/{link.code}/" readonly' in html
     assert html.count("<svg") >= 3
