@@ -26,7 +26,7 @@ from essaim.core.money import format_euros
 from essaim.core.selectors import organisation_get
 from essaim.referrals.links import attribution_from_request
 
-from . import providers, selectors, services
+from . import donor_links, providers, selectors, services
 from .forms import GiftForm, amount_cards, page_frequencies, tax_sentence
 from .inputs import GiftSource
 from .journey import journey_from_request
@@ -34,10 +34,6 @@ from .models import Donation, DonationStatus, Frequency, GivingPage
 from .tax import tax_reduction
 
 FREQUENCY_PARAM = "rythme"
-PROVIDER_DOWN = (
-    "Le service de paiement ne répond pas, réessayez dans quelques minutes ; aucun don n'a été "
-    "enregistré deux fois."
-)
 
 
 def in_page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -177,7 +173,13 @@ def _start(request: HttpRequest, page: GivingPage, form: GiftForm) -> HttpRespon
             form.add_error(None, message)
         return None
     except providers.ProviderUnavailable:
-        form.add_error(None, _(PROVIDER_DOWN))
+        form.add_error(
+            None,
+            _(
+                "Le service de paiement ne répond pas, réessayez dans quelques minutes ; aucun "
+                "don n'a été enregistré deux fois."
+            ),
+        )
         return None
     response = HttpResponseRedirect(start.redirect_url)
     response.status_code = 303
@@ -285,6 +287,9 @@ def give_thanks(request: HttpRequest, code: str) -> HttpResponse:
         "thank_you": render_markdown(page.thank_you_text) if page and page.thank_you_text else "",
         "receipt_url": _receipt_url(receipt.code) if receipt is not None else "",
         "share_url": _share_url(request, donation),
+        "manage_url": donor_links.recurring_manage_url(donation.recurring)
+        if donation.recurring is not None and donation.status == DonationStatus.PAID
+        else "",
         "volunteer_url": _volunteer_url(),
         "retry_url": _page_path(page) if page is not None and page.is_active else _default_path(),
         "is_paid": donation.status == DonationStatus.PAID,

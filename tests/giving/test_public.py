@@ -362,3 +362,22 @@ def test_support_leads_to_the_giving_page_when_there_is_one(client: Client) -> N
     cache.clear()
     home = _text(client.get("/"))
     assert f'href="{reverse("blog:give")}"' in home
+
+
+def test_thanks_for_a_monthly_gift_links_its_management(client: Client, page: GivingPage) -> None:
+    from essaim.giving import donor_links
+    from tests.giving.factories import RecurringGiftFactory
+
+    schedule = RecurringGiftFactory(page=page, amount_cents=1000)
+    donation = PaidDonationFactory(
+        page=page,
+        person=schedule.person,
+        recurring=schedule,
+        frequency=Frequency.MONTHLY,
+        amount_cents=1000,
+    )
+    html = _text(client.get(reverse("blog:give_thanks", kwargs={"code": donation.code})))
+    assert "Votre don de 10\u00a0€ par mois est bien reçu." in html
+    assert (
+        reverse("donor:recurring", kwargs={"token": donor_links.recurring_token(schedule)}) in html
+    )
