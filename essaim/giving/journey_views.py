@@ -115,14 +115,15 @@ def excuses(request: HttpRequest) -> HttpResponse:
     rows = list(journey.public_excuses())
     visitor = journey.visitor_from_request(request)
     counted = _count_once(request, visitor, step=JourneyStep.VIEW)
+    intro_html = render_markdown(settings_row.intro) if settings_row.intro else ""
     own_path = public_reverse("excuses")
     crumbs = _crumbs((settings_row.title, own_path))
     context = {
-        "meta": _meta(settings_row.title, settings_row.intro or settings_row.title, "excuses"),
+        "meta": _meta(settings_row.title, str(intro_html) or settings_row.title, "excuses"),
         "public_nav": "",
         "crumbs": crumbs,
         "journey": settings_row,
-        "intro_html": render_markdown(settings_row.intro) if settings_row.intro else "",
+        "intro_html": intro_html,
         "excuses": rows,
     }
     response = render(request, "giving/journey/excuses.html", context)
@@ -140,14 +141,15 @@ def excuse(request: HttpRequest, slug: str) -> HttpResponse:
     rebuttal = _variant(visitor, found)
     counted = _count_once(request, visitor, step=JourneyStep.READ, excuse=found, rebuttal=rebuttal)
     settings_row = journey.journey_settings_get()
+    text_html = render_markdown(rebuttal.text)
     own_path = public_reverse("excuse", kwargs={"slug": found.slug})
     context = {
-        "meta": _meta(found.label, rebuttal.text, "excuse", slug=found.slug),
+        "meta": _meta(found.label, str(text_html), "excuse", slug=found.slug),
         "public_nav": "",
         "crumbs": _crumbs((settings_row.title, public_reverse("excuses")), (found.label, own_path)),
         "excuse": found,
         "rebuttal": rebuttal,
-        "text_html": render_markdown(rebuttal.text),
+        "text_html": text_html,
         "story": journey.rebuttal_story(rebuttal, request_language(request)),
         "give_url": public_reverse("excuse_give", kwargs={"slug": found.slug})
         + f"?variante={rebuttal.pk}",

@@ -145,6 +145,7 @@ def test_answer_shows_text_impact_source_and_buttons(client: Client) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "<strong>carte</strong>" in html
+    assert '<meta name="description" content="Une carte suffit.' in html  # no Markdown marks
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "30 € = un cartable" in html
     assert '<a href="https://exemple.org/comptes" rel="noopener">Nos comptes 2025</a>' in html
@@ -381,3 +382,9 @@ def test_each_browser_counts_once_a_day_per_step(client: Client) -> None:
     # Yesterday's steps are dropped from the cookie: only today's read is left.
     assert list(visitor.counted) == [f"read:{rebuttal.pk}"]
     assert visitor.variants == {rebuttal.excuse_id: rebuttal.pk}
+
+
+def test_every_public_page_links_to_the_journey(client: Client) -> None:
+    assert 'href="/je-n-aime-pas-donner/"' in client.get(reverse("blog:index")).content.decode()
+    english = client.get(reverse("blog_en:index")).content.decode()
+    assert 'href="/en/je-n-aime-pas-donner/"' in english
