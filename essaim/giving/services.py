@@ -59,20 +59,27 @@ class CheckoutStart:
 # --- Donors -----------------------------------------------------------------------------
 
 
-def donor_person_match(*, donor: DonorInput, source: str = Source.WEBSITE) -> Person:
+def donor_person_match(
+    *, donor: DonorInput, source: str = Source.WEBSITE, user: User | None = None
+) -> Person:
     """Return the person with the donor's e-mail (oldest first), else a new one.
 
     Names are never overwritten (a couple may share an address); an empty postal address
     on the contact is completed from the form.
     """
-    from essaim.people.services import person_create, person_update
+    from essaim.people.services import person_create
 
     fields = donor.as_fields()
-    person = (
-        Person.objects.filter(email__iexact=fields["email"], erased_at__isnull=True)
-        .order_by("id")
-        .first()
-    )
+    person = None
+    if user is not None and user.is_authenticated:
+        # A signed-in donor gives as themselves, whatever address they typed for the receipt.
+        person = Person.objects.filter(user=user, erased_at__isnull=True).first()
+    if person is None:
+        person = (
+            Person.objects.filter(email__iexact=fields["email"], erased_at__isnull=True)
+            .order_by("id")
+            .first()
+        )
     if person is None:
         return person_create(actor=None, data={**fields, "is_sympathiser": True, "source": source})
     if donor.has_postal_address and not person.address_line1:
@@ -80,7 +87,9 @@ def donor_person_match(*, donor: DonorInput, source: str = Source.WEBSITE) -> Pe
             key: fields[key]
             for key in ("address_line1", "address_line2", "postal_code", "city", "country")
         }
-        person_update(actor=None, person=person, data=address)
+        # A plain update: a contact record with an old oddity must never block a gift.
+        Person.objects.filter(pk=person.pk).update(**address, updated_at=timezone.now())
+        person.__dict__.update(address)
     return person
 
 
@@ -222,6 +231,7 @@ def donation_start(
                 source=source,
                 wants_receipt=wants_receipt,
                 consent_news=consent_news,
+                user=user,
             )
         except IntegrityError:
             # The same form was submitted at the same moment: the other request's gift wins.
@@ -248,8 +258,9 @@ def _donation_create(
     source: GiftSource,
     wants_receipt: bool,
     consent_news: bool,
+    user: User | None,
 ) -> Donation:
-    person = donor_person_match(donor=donor)
+    person = donor_person_match(donor=donor, user=user)
     fields = donor.as_fields()
     recurring = None
     if frequency == Frequency.MONTHLY:
@@ -401,19 +412,21 @@ def donation_mark_paid(
         donation=locked, to_status=DonationStatus.PAID, at=at, actor=actor, event=event, **fields
     )
     person = Person.objects.get(pk=locked.person_id)
+    # Plain updates: a payment is recorded whatever state the contact record is in.
+    changes: dict[str, Any] = {}
     if not person.is_donor:
-        Person.objects.filter(pk=person.pk).update(is_donor=True)
+        changes["is_donor"] = True
     if locked.consent_news and not person.newsletter_consent:
-        from essaim.people.services import person_update
-
-        person.is_donor = True
-        person_update(
-            actor=None,
-            person=person,
-            data={},
+        changes.update(
             newsletter_consent=True,
-            consent_proof=_("Formulaire de don (don %(code)s)") % {"code": locked.code[:8]},
+            newsletter_consent_at=at,
+            newsletter_consent_proof=(
+                _("Formulaire de don (don %(code)s)") % {"code": locked.code[:8]}
+            )[:255],
         )
+    if changes:
+        Person.objects.filter(pk=person.pk).update(**changes, updated_at=timezone.now())
+        person.__dict__.update(changes)
     attribution = _attribution_of(locked)
     if attribution is not None:
         from essaim.referrals.links import attribution_apply

@@ -180,13 +180,16 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(outcome, status=200, content_type="text/plain")
 
 
-def _meta(obj: dict[str, Any], *paths: tuple[str, ...]) -> str:
-    """Return the first non-empty value found at one of the nested key paths."""
+def _meta(obj: dict[str, Any], *paths: tuple[str | int, ...]) -> str:
+    """Return the first non-empty value found at one of the nested key (or index) paths."""
     for path in paths:
         value: Any = obj
         for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if value:
+            if isinstance(key, int):
+                value = value[key] if isinstance(value, list) and len(value) > key else None
+            else:
+                value = value.get(key) if isinstance(value, dict) else None
+        if value and isinstance(value, str | int):
             return str(value)
     return ""
 
@@ -293,7 +296,16 @@ def _invoice_paid(record: ProviderEvent, invoice: dict[str, Any]) -> str:
         RecurringGift.objects.filter(pk=recurring.pk).update(provider_reference=subscription)
         recurring.provider_reference = subscription
     invoice_id = str(invoice.get("id") or "")
-    reference = _meta(invoice, ("payment_intent",), ("charge",)) or invoice_id
+    # Older API versions name the payment on the invoice; newer ones in its payments list.
+    reference = (
+        _meta(
+            invoice,
+            ("payment_intent",),
+            ("charge",),
+            ("payments", "data", 0, "payment", "payment_intent"),
+        )
+        or invoice_id
+    )
     donation = recurring_payment_record(
         recurring=recurring,
         key=f"stripe:{invoice_id}",
@@ -392,14 +404,31 @@ SUBSCRIPTION_STATUS = {
     "customer.subscription.deleted": RecurringStatus.CANCELLED,
     "customer.subscription.paused": RecurringStatus.PAUSED,
     "customer.subscription.resumed": RecurringStatus.ACTIVE,
+    "customer.subscription.updated": "",  # read from the subscription itself
 }
+
+
+def _updated_status(subscription: dict[str, Any]) -> str:
+    # Pausing or resuming collection from Stripe's dashboard arrives as an update.
+    if subscription.get("status") == "canceled":
+        return RecurringStatus.CANCELLED
+    if subscription.get("pause_collection"):
+        return RecurringStatus.PAUSED
+    if subscription.get("status") == "active":
+        return RecurringStatus.ACTIVE
+    return ""
 
 
 def _subscription(record: ProviderEvent, kind: str, subscription: dict[str, Any]) -> str:
     recurring = _recurring_for(subscription, str(subscription.get("id") or ""))
     if recurring is None:
         return "ignored: unknown monthly gift"
-    to_status = SUBSCRIPTION_STATUS[kind]
+    to_status = SUBSCRIPTION_STATUS[kind] or _updated_status(subscription)
+    if not to_status:
+        return "ignored: nothing to change"
+    latest = recurring.changes.order_by("-at").values_list("at", flat=True).first()
+    if latest is not None and record.occurred_at is not None and record.occurred_at < latest:
+        return "ignored: older than the last change"  # deliveries out of order
     if to_status == RecurringStatus.ACTIVE and recurring.status == RecurringStatus.PENDING:
         return "ignored: not started yet"
     recurring_record_status(

@@ -362,3 +362,20 @@ def test_donor_campaigns_count_paid_gifts(django_assert_num_queries: Any) -> Non
     assert (by_campaign[donors.pk].count, by_campaign[donors.pk].via_links) == (3, 1)
     assert by_campaign[donors.pk].percent == 75
     assert (by_campaign[monthly.pk].count, by_campaign[monthly.pk].via_links) == (1, 1)
+
+
+def test_signed_in_donor_gives_as_themselves(login_as: Any) -> None:
+    user = login_as("member")
+    result = start(user=user)
+    assert result.donation.person == user.person
+    assert result.donation.email == "camille.martin@example.org"  # as typed, for the receipt
+
+
+def test_a_contact_record_that_fails_validation_never_blocks_a_payment() -> None:
+    donation = start(consent_news=True).donation
+    # An old record with a value the form would refuse today.
+    Person.objects.filter(pk=donation.person_id).update(email="not-an-email")
+    services.donation_mark_paid(donation=donation, at=timezone.now())
+    person = Person.objects.get(pk=donation.person_id)
+    assert person.is_donor and person.newsletter_consent
+    assert Donation.objects.get(pk=donation.pk).status == DonationStatus.PAID

@@ -426,3 +426,34 @@ def test_subscription_deleted_twice_is_harmless(client: Client) -> None:
 
 def test_webhook_url_name() -> None:
     assert reverse("payments:stripe_webhook") == URL
+
+
+def test_pause_and_resume_from_the_dashboard_arrive_as_updates(client: Client) -> None:
+    recurring = RecurringGiftFactory(provider=Provider.STRIPE, provider_reference="sub_9")
+    now = int(time.time())
+    paused = {"id": "sub_9", "status": "active", "pause_collection": {"behavior": "void"}}
+    post(client, event("customer.subscription.updated", paused, created=now))
+    assert RecurringGift.objects.get(pk=recurring.pk).status == RecurringStatus.PAUSED
+    resumed = {"id": "sub_9", "status": "active", "pause_collection": None}
+    post(client, event("customer.subscription.updated", resumed, created=now + 60))
+    assert RecurringGift.objects.get(pk=recurring.pk).status == RecurringStatus.ACTIVE
+    # An older update delivered late changes nothing.
+    post(client, event("customer.subscription.updated", paused, created=now + 30))
+    assert RecurringGift.objects.get(pk=recurring.pk).status == RecurringStatus.ACTIVE
+
+
+def test_invoice_of_newer_api_versions_names_its_payment_in_a_list(client: Client) -> None:
+    recurring, first = monthly_gift()
+    newer = invoice(recurring, "in_7", payment_intent=None, subscription=None)
+    newer["subscription_details"] = None
+    newer["parent"] = {
+        "subscription_details": {"subscription": "sub_1", "metadata": {"recurring": recurring.code}}
+    }
+    newer["payments"] = {"data": [{"payment": {"payment_intent": "pi_new"}}]}
+    post(client, event("invoice.paid", newer))
+    paid = Donation.objects.get(pk=first.pk)
+    assert paid.status == DonationStatus.PAID
+    assert paid.provider_reference == "pi_new"
+    assert RecurringGift.objects.get(pk=recurring.pk).provider_reference == "sub_1"
+    post(client, event("charge.refunded", charge(payment_intent="pi_new")))
+    assert status(first) == DonationStatus.REFUNDED
