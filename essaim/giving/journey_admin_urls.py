@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/variantes/nouvelle/", journey_views.rebuttal_create, name="rebuttal_create"),
     path("variantes/<int:pk>/", journey_views.rebuttal_edit, name="rebuttal_edit"),
     path("variantes/<int:pk>/affichage/", journey_views.rebuttal_active, name="rebuttal_active"),
+    path("variantes/<int:pk>/apercu/", journey_views.rebuttal_preview, name="rebuttal_preview"),
 ]

@@ -132,18 +132,11 @@ def excuses(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@_public
-@require_GET
-def excuse(request: HttpRequest, slug: str) -> HttpResponse:
-    """The answer to one excuse, in the visitor's variant, then the ways to act."""
-    found = _excuse_or_404(slug)
-    visitor = journey.visitor_from_request(request)
-    rebuttal = _variant(visitor, found)
-    counted = _count_once(request, visitor, step=JourneyStep.READ, excuse=found, rebuttal=rebuttal)
+def _answer_context(request: HttpRequest, found: Excuse, rebuttal: Rebuttal) -> dict[str, Any]:
     settings_row = journey.journey_settings_get()
     text_html = render_markdown(rebuttal.text)
     own_path = public_reverse("excuse", kwargs={"slug": found.slug})
-    context = {
+    return {
         "meta": _meta(found.label, str(text_html), "excuse", slug=found.slug),
         "public_nav": "",
         "crumbs": _crumbs((settings_row.title, public_reverse("excuses")), (found.label, own_path)),
@@ -157,6 +150,17 @@ def excuse(request: HttpRequest, slug: str) -> HttpResponse:
         + f"?variante={rebuttal.pk}",
         "give_label": rebuttal.give_label or _("Je donne"),
     }
+
+
+@_public
+@require_GET
+def excuse(request: HttpRequest, slug: str) -> HttpResponse:
+    """The answer to one excuse, in the visitor's variant, then the ways to act."""
+    found = _excuse_or_404(slug)
+    visitor = journey.visitor_from_request(request)
+    rebuttal = _variant(visitor, found)
+    counted = _count_once(request, visitor, step=JourneyStep.READ, excuse=found, rebuttal=rebuttal)
+    context = _answer_context(request, found, rebuttal)
     response = render(request, "giving/journey/excuse.html", context)
     if counted:  # crawlers get no cookie
         journey.visitor_save(request, response, visitor)
@@ -480,3 +484,19 @@ def report(request: HttpRequest) -> HttpResponse:
         "min_reads": journey_stats.MIN_READS,
     }
     return render(request, "giving/journey/report.html", context, status=status)
+
+
+@require(PERMISSION)
+@require_GET
+def rebuttal_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a variant as visitors would see it (even withdrawn or hidden), counting nothing."""
+    found = _rebuttal_or_404(pk)
+    context = _answer_context(request, found.excuse, found)
+    context["preview"] = True
+    context["meta"].noindex = True
+    # The buttons lead where they would, without counting a click.
+    context["give_url"] = give_target(found)
+    context["volunteer_url"] = volunteer_target()
+    response = render(request, "giving/journey/excuse.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -115,6 +115,7 @@ STAFF_ROUTES = [
         ok=(302,),
     ),
     Route("journey_admin:rebuttal_edit", allowed=EDITORS, kwargs=_rebuttal_pk),
+    Route("journey_admin:rebuttal_preview", allowed=EDITORS, kwargs=_rebuttal_pk),
     Route(
         "journey_admin:rebuttal_edit",
         allowed=EDITORS,

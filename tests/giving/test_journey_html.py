@@ -50,6 +50,7 @@ def _pages() -> dict[str, str]:
     pages["new variant"] = reverse("journey_admin:rebuttal_create", kwargs={"pk": excuse.pk})
     pages["edit variant"] = reverse("journey_admin:rebuttal_edit", kwargs={"pk": b.pk})
     pages["report"] = reverse("journey_admin:report")
+    pages["preview"] = reverse("journey_admin:rebuttal_preview", kwargs={"pk": b.pk})
     return pages
 
 

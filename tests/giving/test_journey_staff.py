@@ -13,7 +13,7 @@ from django.urls import reverse
 from essaim.core.models import AuditLog
 from essaim.giving import journey
 from essaim.giving.journey import RebuttalInput
-from essaim.giving.models import Excuse, JourneySettings, JourneyStep, Rebuttal
+from essaim.giving.models import Excuse, JourneyDay, JourneySettings, JourneyStep, Rebuttal
 from tests.giving.factories import (
     ExcuseFactory,
     GivingPageFactory,
@@ -350,3 +350,18 @@ def test_report_queries_do_not_grow(staff: Client, django_assert_num_queries: An
 
 
 QUERIES_REPORT = 8  # session, user, roles, day counts, gifts, excuses, answers, unread count
+
+
+def test_preview_shows_a_withdrawn_variant_and_counts_nothing(staff: Client) -> None:
+    excuse = Excuse.objects.get(slug="je-n-ai-pas-le-temps")
+    draft = RebuttalFactory(excuse=excuse, name="B", text="Brouillon **B**.", is_active=False)
+    before = JourneyDay.objects.count()
+    response = staff.get(reverse("journey_admin:rebuttal_preview", kwargs={"pk": draft.pk}))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Brouillon <strong>B</strong>." in html and "Aperçu" in html
+    assert "Cette variante est retirée" in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert "/donner/" not in html  # the buttons do not go through the counting addresses
+    assert JourneyDay.objects.count() == before
+    assert "essaim_variant" not in response.cookies
