@@ -227,6 +227,8 @@ class Command(BaseCommand):
             created.append(_("deux actions et une fiche pratique"))
         if self._setup_blog():
             created.append(_("quatre articles et un récit sur le site public"))
+        if self._setup_giving():
+            created.append(_("une vingtaine de dons, leurs reçus fiscaux et un don mensuel"))
         if created:
             self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
         else:
@@ -517,6 +519,15 @@ class Command(BaseCommand):
             )
             story_publish(actor=writer, story=story)
         return True
+
+    def _setup_giving(self) -> bool:
+        """Give the treasury a year of gifts (demo payments, cheques, a refund, a monthly gift)."""
+        from essaim.giving.demo import giving_demo_setup
+
+        return giving_demo_setup(
+            admin=User.objects.get(email__iexact="admin@demo.essaim.fr"),
+            treasurer=User.objects.get(email__iexact="tresorier@demo.essaim.fr"),
+        )
 
     def _ensure_account(self, account: DemoAccount) -> int:
         user = User.objects.filter(email__iexact=account.email).first()
