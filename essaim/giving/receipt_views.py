@@ -22,7 +22,7 @@ from .models import Receipt, ReceiptStatus
 from .receipt_forms import CancelForm, RegisterFilterForm, ReplaceForm, YearForm
 from .receipts import (
     ReceiptError,
-    annual_donor_ids,
+    annual_due_count,
     annual_receipts_start,
     receipt_cancel,
     receipt_pdf_read,
@@ -259,16 +259,18 @@ def annual(request: HttpRequest) -> HttpResponse:
         form, year = _year_from(request)
         status = 400 if form.errors else 200
     batch = selectors.receipt_batch_current(year) if year else None
+    htmx = bool(request.headers.get("HX-Request")) and request.method == "GET"
     context = {
         "form": form,
         "year": year,
         "batch": batch,
         "running": selectors.batch_is_running(batch),
-        "due": len(annual_donor_ids(year=year)) if year else 0,
+        # Counted on the full page only: the fragment is asked for every 2 seconds.
+        "due": annual_due_count(year=year) if year and not htmx else 0,
         "batches": selectors.receipt_batches()[:20],
         "section": "annual",
     }
-    if request.headers.get("HX-Request") and request.method == "GET":
+    if htmx:
         return render(request, "giving/receipts/_batch_progress.html", context, status=status)
     return render(request, "giving/receipts/annual.html", context, status=status)
 
