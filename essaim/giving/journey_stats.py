@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, Sum
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from essaim.core.money import format_euros
@@ -146,6 +147,10 @@ class ExcuseRow:
     @property
     def share_pct(self) -> str:
         return pct(self.share_of_views)
+
+    @property
+    def bars(self) -> SafeString:
+        return variant_bars(self)
 
 
 @dataclass
@@ -298,3 +303,63 @@ def funnel(report: JourneyReport) -> SafeString:
         % {"steps": ", ".join(f"{label} {int(value)}" for label, value in steps)},
         steps=steps,
     )
+
+
+BAR_WIDTH = 480
+BAR_ROW = 30
+BAR_LEFT = 56
+
+
+def variant_bars(row: ExcuseRow) -> SafeString:
+    """Return horizontal bars of each variant's rate (the verdict's measure), or nothing."""
+    variants = [v for v in row.variants if v.counts.reads]
+    if len(variants) < 2:
+        return mark_safe("")
+    donors = row.verdict.metric == "donors"
+    rates = [(v.counts.donor_rate if donors else v.counts.click_rate) or 0.0 for v in variants]
+    top = max(rates) or 1.0
+    height = BAR_ROW * len(variants) + 8
+    uid = f"variants-{row.excuse.pk}"
+    title = (
+        _("Donateurs par lecture, par variante")
+        if donors
+        else _("Clics « Je donne » par lecture, par variante")
+    )
+    desc = ", ".join(f"{v.rebuttal.name} {pct(r)}" for v, r in zip(variants, rates, strict=True))
+    parts = [
+        format_html(
+            '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-t {}-d" '
+            'xmlns="http://www.w3.org/2000/svg">'
+            '<title id="{}-t">{}</title><desc id="{}-d">{}</desc>',
+            BAR_LEFT + BAR_WIDTH + 90,
+            height,
+            uid,
+            uid,
+            uid,
+            title,
+            uid,
+            desc,
+        )
+    ]
+    for index, (variant, value) in enumerate(zip(variants, rates, strict=True)):
+        y = 4 + index * BAR_ROW
+        width = max(1.0, BAR_WIDTH * value / top)
+        parts.append(
+            format_html(
+                '<text class="chart-axis" x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"/>'
+                '<text class="chart-axis" x="{}" y="{}">{}</text>',
+                BAR_LEFT - 8,
+                y + 18,
+                variant.rebuttal.name,
+                BAR_LEFT,
+                y,
+                f"{width:.1f}",
+                BAR_ROW - 8,
+                f"{BAR_LEFT + width + 6:.1f}",
+                y + 18,
+                pct(value),
+            )
+        )
+    # Every part above went through format_html: its values are escaped.
+    return mark_safe("".join(str(part) for part in parts) + "</svg>")

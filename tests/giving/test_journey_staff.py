@@ -306,7 +306,12 @@ def test_report_clicks_verdict(staff: Client) -> None:
     response = staff.get(
         reverse("journey_admin:report"), {"start": "2026-03-10", "end": "2026-03-10"}
     )
-    assert "B fait mieux que A avec 98 % de confiance" in response.content.decode()
+    html = response.content.decode()
+    assert "B fait mieux que A avec 98 % de confiance" in html
+    # Bars of the clicks per read: A 10 %, B 17.5 %, longest bar for B.
+    assert "Clics « Je donne » par lecture, par variante" in html
+    assert "A 10,0\u00a0%, B 17,5\u00a0%" in html
+    assert 'width="480.0"' in html and 'width="274.3"' in html
 
 
 def test_report_default_period_is_the_last_thirty_days(staff: Client) -> None:
