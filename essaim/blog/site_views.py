@@ -182,9 +182,9 @@ def _list_page(
 
 
 def _has_giving_page() -> bool:
-    from essaim.giving.selectors import giving_page_default
+    from essaim.giving.selectors import giving_page_default_exists
 
-    return giving_page_default() is not None
+    return giving_page_default_exists()
 
 
 @public_view(home_deps, daily=True)

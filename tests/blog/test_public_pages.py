@@ -96,8 +96,8 @@ def test_home_shows_the_organisation_latest_articles_and_calls(client: Client) -
     assert all(f"Nouvelle {n}<" in html for n in range(6))
     assert "Nouvelle 6<" not in html and "English only news" not in html
     assert reverse("account_signup") in html
-    # No giving call without an institutional site to send people to.
-    assert "Soutenir l'association" not in html
+    # The seeded default giving page (giving/0003) is where "Soutenir l'association" leads.
+    assert f'href="{reverse("blog:give")}"' in html
     assert 'name="csrfmiddlewaretoken"' not in html and "X-CSRFToken" not in html
     ngo = ld_of_type(html, "NGO")
     assert ngo["name"] == "Les Amis du Quartier"
