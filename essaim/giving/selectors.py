@@ -30,6 +30,11 @@ def giving_page_default() -> GivingPage | None:
     return _public_pages().filter(is_default=True).first()
 
 
+def giving_page_default_exists() -> bool:
+    """Tell whether an active default giving page exists (one cheap query)."""
+    return GivingPage.objects.filter(is_active=True, is_default=True).exists()
+
+
 def giving_page_public(slug: str) -> GivingPage | None:
     """Return the active giving page with this address, or None."""
     return _public_pages().filter(slug=slug).first()
