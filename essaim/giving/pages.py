@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from essaim.accounts.policies import can
 from essaim.blog.slugs import slugify_fr
 from essaim.core.money import format_euros
+from essaim.core.pagecache import bump
 from essaim.core.services import audit_record
 
 from .models import Frequency, GivingPage, SuggestedAmount
@@ -191,6 +192,7 @@ def giving_page_create(
         target=page,
         details={"amounts": _amounts_summary(rows)},
     )
+    bump("giving")  # the public home's "Soutenir l'association" follows the default page
     return page
 
 
@@ -242,6 +244,7 @@ def giving_page_update(
             changed["amounts"] = _amounts_summary(after)
     if changed:
         audit_record(actor=actor, action="giving_page.update", target=locked, details=changed)
+        bump("giving")
     return locked
 
 
@@ -276,4 +279,5 @@ def giving_page_deactivate(*, actor: Any, page: GivingPage) -> GivingPage:
     locked.is_default = False
     locked.save(update_fields=["is_active", "is_default", "updated_at"])
     audit_record(actor=actor, action="giving_page.deactivate", target=locked)
+    bump("giving")
     return locked
