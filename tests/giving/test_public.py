@@ -380,3 +380,15 @@ def test_thanks_for_a_monthly_gift_links_its_management(client: Client, page: Gi
     assert (
         reverse("donor:recurring", kwargs={"token": donor_links.recurring_token(schedule)}) in html
     )
+
+
+def test_taking_the_default_page_offline_refreshes_the_cached_home(client: Client) -> None:
+    from essaim.giving.pages import giving_page_deactivate
+    from tests.conftest import make_user_for_role
+
+    cache.clear()
+    page = GivingPageFactory(is_default=True)
+    assert "Soutenir l'association" in _text(client.get("/"))
+    assert client.get("/")["X-Essaim-Cache"] == "hit"
+    giving_page_deactivate(actor=make_user_for_role("admin"), page=page)
+    assert "Soutenir l'association" not in _text(client.get("/"))
