@@ -229,6 +229,8 @@ class Command(BaseCommand):
             created.append(_("quatre articles et un récit sur le site public"))
         if self._setup_giving():
             created.append(_("une vingtaine de dons, leurs reçus fiscaux et un don mensuel"))
+        if self._setup_journey():
+            created.append(_("deux mois de chiffres du parcours des excuses et un test A/B"))
         if created:
             self.stdout.write(self.style.SUCCESS(_("Créé : ") + ", ".join(created) + "."))
         else:
@@ -528,6 +530,12 @@ class Command(BaseCommand):
             admin=User.objects.get(email__iexact="admin@demo.essaim.fr"),
             treasurer=User.objects.get(email__iexact="tresorier@demo.essaim.fr"),
         )
+
+    def _setup_journey(self) -> bool:
+        """Give the excuses journey two months of figures and an A/B test to read."""
+        from essaim.giving.journey_demo import journey_demo_setup
+
+        return journey_demo_setup(admin=User.objects.get(email__iexact="admin@demo.essaim.fr"))
 
     def _ensure_account(self, account: DemoAccount) -> int:
         user = User.objects.filter(email__iexact=account.email).first()
