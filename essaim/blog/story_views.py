@@ -152,7 +152,7 @@ def stories_index(request: HttpRequest) -> HttpResponse:
 
 
 def story_deps(request: HttpRequest, *args: Any, **kwargs: Any) -> Iterable[str]:
-    return ["stories"]
+    return ["stories", "giving"]
 
 
 @public_view(story_deps, daily=True)
@@ -208,13 +208,19 @@ def _call_to_action(story: Story) -> dict[str, Any] | None:
             ],
         }
     if story.call_to_action == CallToAction.GIVE:
-        # Until Essaim takes gifts itself, the institutional website does.
-        if not org.website_url:
+        # The default giving page when one is online, else the institutional website.
+        from essaim.giving.selectors import giving_page_default_exists
+
+        if giving_page_default_exists():
+            target = public_reverse("give", lang=story.language)
+        elif org.website_url:
+            target = org.website_url
+        else:
             return None
         return {
             "kind": "give",
             "text": text or _("Soutenez notre action par un don."),
-            "links": [(_("Faire un don"), org.website_url)],
+            "links": [(_("Faire un don"), target)],
         }
     return {"kind": "share", "text": text or _("Faites connaître cette histoire autour de vous.")}
 

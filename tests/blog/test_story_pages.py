@@ -82,7 +82,10 @@ def test_volunteer_call_leads_to_actions_and_sign_up(client: Client) -> None:
     assert f'href="{reverse("account_signup")}"' in page
 
 
-def test_give_call_needs_the_organisation_website(client: Client) -> None:
+def test_give_call_needs_a_giving_page_or_the_organisation_website(client: Client) -> None:
+    from essaim.giving.models import GivingPage
+
+    GivingPage.objects.all().delete()  # the page seeded by giving/0003
     story = StoryConsentFactory(story__call_to_action=CallToAction.GIVE).story
     assert "Faire un don" not in _page(client, story)
     Organisation.objects.filter(pk=organisation_get().pk).update(
@@ -92,6 +95,10 @@ def test_give_call_needs_the_organisation_website(client: Client) -> None:
     page = _page(client, story)
     assert "Faire un don" in page
     assert 'href="https://amis-quartier.fr/don"' in page
+    # Once Essaim takes gifts, the call leads to its default giving page.
+    GivingPage.objects.create(title="Soutenir", slug="soutenir", is_default=True)
+    cache.clear()
+    assert f'href="{reverse("blog:give")}" rel="noopener">Faire un don' in _page(client, story)
 
 
 def test_no_picture_at_all_when_someone_refused_photos(client: Client) -> None:
