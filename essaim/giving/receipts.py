@@ -416,8 +416,17 @@ def annual_receipt_issue(
             actor=actor,
             snapshot=snapshot,
         )
+        audit_record(
+            actor=actor,
+            action="receipt.issue",
+            target=receipt,
+            details={"annual": year, "gifts": len(gifts), "amount_cents": receipt.amount_cents},
+        )
         _deliver_after_commit(receipt.pk)
     return receipt
+
+
+STALE_BATCH_AFTER = dt.timedelta(hours=24)
 
 
 def annual_receipts_start(*, actor: User | None, year: int) -> ReceiptBatch:
@@ -431,10 +440,17 @@ def annual_receipts_start(*, actor: User | None, year: int) -> ReceiptBatch:
             [ReceiptCounter(year=year, last=0)], ignore_conflicts=True
         )
         ReceiptCounter.objects.select_for_update().get(year=year)
-        running = ReceiptBatch.objects.filter(
+        unfinished = ReceiptBatch.objects.filter(
             year=year, status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]
-        ).first()
-        if running is not None:
+        )
+        # A run whose worker died never finishes: after a day it no longer blocks a new one
+        # (a new run skips every donor the old one already served).
+        unfinished.filter(created_at__lt=timezone.now() - STALE_BATCH_AFTER).update(
+            status=BatchStatus.FAILED,
+            error=_("Interrompue (aucune fin enregistrée en 24 heures)."),
+            finished_at=timezone.now(),
+        )
+        if unfinished.exists():
             raise ReceiptError(_("Une génération des reçus annuels de cette année est en cours."))
         batch = ReceiptBatch.objects.create(
             year=year,

@@ -298,3 +298,21 @@ def test_replace_leaves_out_a_gift_refunded_since(organisation: Organisation) ->
         receipt_replace(actor=None, receipt=new, reason="Tout remboursé")
     new.refresh_from_db()
     assert new.status == ReceiptStatus.ISSUED
+
+
+def test_a_batch_stuck_for_a_day_no_longer_blocks_a_new_run(organisation: Organisation) -> None:
+    from django.utils import timezone
+
+    from essaim.giving.models import BatchStatus, ReceiptBatch
+    from essaim.giving.receipts import annual_receipts_start
+
+    stuck = ReceiptBatch.objects.create(year=2025, status=BatchStatus.RUNNING)
+    with pytest.raises(ReceiptError, match="en cours"):
+        annual_receipts_start(actor=None, year=2025)
+    ReceiptBatch.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    batch = annual_receipts_start(actor=None, year=2025)
+    stuck.refresh_from_db()
+    assert stuck.status == BatchStatus.FAILED and "24 heures" in stuck.error
+    assert batch.pk != stuck.pk
