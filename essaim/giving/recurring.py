@@ -136,7 +136,8 @@ def _change(
     if provider is not None and (current.provider_reference or current.provider in SELF_CHARGED):
         # The provider first: if it is down, nothing changes here and the donor may retry.
         getattr(provider, call)(recurring=current)
-    return recurring_transition(
+    from_status = current.status
+    changed = recurring_transition(
         recurring=current,
         to_status=to_status,
         at=timezone.now(),
@@ -145,6 +146,16 @@ def _change(
         note=note,
         **fields,
     )
+    if not by_donor:
+        from essaim.core.services import audit_record
+
+        audit_record(
+            actor=actor,
+            action=f"recurring.{to_status}",
+            target=changed,
+            details={"from": from_status, "amount_cents": changed.amount_cents},
+        )
+    return changed
 
 
 def recurring_pause(

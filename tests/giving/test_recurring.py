@@ -166,6 +166,9 @@ def test_treasurer_stops_a_schedule(login_as: Any) -> None:
     recurring = RecurringGiftFactory()
     recurring_cancel(recurring=recurring, actor=treasurer)
     assert recurring.changes.get().actor == treasurer
+    from essaim.core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="recurring.cancelled", actor=treasurer).exists()
 
 
 def test_abandoned_checkouts_fail_after_24_hours() -> None:
