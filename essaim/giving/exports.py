@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Donation, DonationStatus, PaymentMethod, Provider
+from .models import Donation, DonationStatus, PaymentMethod, Provider, Receipt
 
 CHUNK = 2000
 
@@ -46,41 +46,94 @@ def export_headers() -> list[str]:
     ]
 
 
-def _address(gift: Donation) -> str:
-    parts = [gift.address_line1, gift.address_line2, f"{gift.postal_code} {gift.city}".strip()]
-    if gift.country and gift.country != "FR":
-        parts.append(gift.country)
+FIELDS = (
+    "pk",
+    "given_on",
+    "code",
+    "given_name",
+    "family_name",
+    "email",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "amount_cents",
+    "currency",
+    "status",
+    "provider",
+    "payment_method",
+    "provider_reference",
+    "bank_reference",
+    "page__title",
+    "campaign__title",
+    "referrer__given_name",
+    "referrer__family_name",
+    "reconciled_at",
+)
+
+
+def _address(row: dict[str, Any]) -> str:
+    town = f"{row['postal_code']} {row['city']}".strip()
+    parts = [row["address_line1"], row["address_line2"], town]
+    if row["country"] and row["country"] != "FR":
+        parts.append(row["country"])
     return ", ".join(p for p in parts if p)
+
+
+def _receipt_numbers(ids: list[int]) -> dict[int, list[str]]:
+    links = (
+        Receipt.donations.through.objects.filter(donation_id__in=ids)
+        .order_by("receipt__issued_at", "receipt_id")
+        .values_list("donation_id", "receipt__number")
+    )
+    numbers: dict[int, list[str]] = {}
+    for donation_id, number in links:
+        numbers.setdefault(donation_id, []).append(number)
+    return numbers
+
+
+def _chunks(gifts: QuerySet[Donation]) -> Iterator[list[dict[str, Any]]]:
+    # Plain values, not model instances: several times faster on a big year.
+    chunk: list[dict[str, Any]] = []
+    for row in gifts.prefetch_related(None).values(*FIELDS).iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def export_rows(gifts: QuerySet[Donation]) -> Iterator[list[Any]]:
     """Yield one row per gift (the amount stays in cents; each format writes it its way)."""
-    statuses = dict(DonationStatus.choices)
-    providers = dict(Provider.choices)
-    methods = dict(PaymentMethod.choices)
-    for gift in gifts.iterator(chunk_size=CHUNK):
-        receipts = [r.number for r in gift.receipts.all()]
-        reconciled = timezone.localtime(gift.reconciled_at).date() if gift.reconciled_at else None
-        referrer = gift.referrer
-        yield [
-            gift.given_on,
-            gift.code,
-            gift.donor_name,
-            gift.email,
-            _address(gift),
-            gift.amount_cents,
-            gift.currency,
-            str(statuses.get(gift.status, gift.status)),
-            str(providers.get(gift.provider, gift.provider)),
-            str(methods.get(gift.payment_method, gift.payment_method)),
-            gift.provider_reference,
-            gift.bank_reference,
-            " ".join(receipts),
-            gift.page.title if gift.page else "",
-            gift.campaign.title if gift.campaign else "",
-            f"{referrer.given_name} {referrer.family_name}".strip() if referrer else "",
-            reconciled,
-        ]
+    statuses = {key: str(label) for key, label in DonationStatus.choices}
+    providers = {key: str(label) for key, label in Provider.choices}
+    methods = {key: str(label) for key, label in PaymentMethod.choices}
+    for chunk in _chunks(gifts):
+        receipts = _receipt_numbers([row["pk"] for row in chunk])
+        for row in chunk:
+            reconciled = row["reconciled_at"]
+            referrer = f"{row['referrer__given_name'] or ''} {row['referrer__family_name'] or ''}"
+            yield [
+                row["given_on"],
+                row["code"],
+                f"{row['given_name']} {row['family_name']}".strip(),
+                row["email"],
+                _address(row),
+                row["amount_cents"],
+                row["currency"],
+                statuses.get(row["status"], row["status"]),
+                providers.get(row["provider"], row["provider"]),
+                methods.get(row["payment_method"], row["payment_method"]),
+                row["provider_reference"],
+                row["bank_reference"],
+                " ".join(receipts.get(row["pk"], [])),
+                row["page__title"] or "",
+                row["campaign__title"] or "",
+                referrer.strip(),
+                timezone.localtime(reconciled).date() if reconciled else None,
+            ]
 
 
 AMOUNT_COLUMN = 5
@@ -127,17 +180,16 @@ def xlsx_file(gifts: QuerySet[Donation]) -> Any:
         header.append(cell)
     sheet.append(header)
     for row in export_rows(gifts):
-        cells = []
-        for index, value in enumerate(row):
-            if index == AMOUNT_COLUMN:
-                cell = WriteOnlyCell(sheet, value=int(value) / 100)
-                cell.number_format = "#,##0.00"
-            elif index in DATE_COLUMNS and value is not None:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
+        # Plain values for text (fast); styled cells only for the amount and the dates.
+        cells: list[Any] = list(row)
+        amount = WriteOnlyCell(sheet, value=int(row[AMOUNT_COLUMN]) / 100)
+        amount.number_format = "#,##0.00"
+        cells[AMOUNT_COLUMN] = amount
+        for index in DATE_COLUMNS:
+            if row[index] is not None:
+                day = WriteOnlyCell(sheet, value=row[index])
+                day.number_format = "DD/MM/YYYY"
+                cells[index] = day
         sheet.append(cells)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
     book.save(handle)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from essaim.giving import exports, treasury
+from essaim.giving.receipts import receipt_issue_for_donation
 from tests.giving.factories import OfflineDonationFactory, PaidDonationFactory
 from tests.people.factories import PersonFactory
 from tests.referrals.factories import CampaignFactory
@@ -32,6 +33,8 @@ def test_csv_is_what_french_accounting_tools_import(client: Any, login_as: Any) 
         referrer=PersonFactory(given_name="Rita", family_name="Relais"),
         reconciled_at=timezone.now(),
     )
+    receipt = receipt_issue_for_donation(donation=gift, actor=None)
+    assert receipt is not None
     response = client.get(reverse("treasury:export_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -45,6 +48,8 @@ def test_csv_is_what_french_accounting_tools_import(client: Any, login_as: Any) 
     assert ";1234,56;EUR;Payé;" in row
     assert '"' in row  # the name with a semicolon is quoted
     assert gift.bank_reference in row and "Hiver" in row and "Rita Relais" in row
+    assert f";{receipt.number};" in row
+    assert "1 rue de la Paix, 75002 Paris" in row
 
 
 def test_csv_uses_the_list_filters(client: Any, login_as: Any) -> None:
