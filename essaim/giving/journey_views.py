@@ -270,17 +270,21 @@ def _wants_active(request: HttpRequest) -> bool:
     return request.POST.get("active") == "1"
 
 
+def _staff_list(request: HttpRequest, **extra: Any) -> HttpResponse:
+    context = {
+        "journey": journey.journey_settings_get(),
+        "excuses": list(journey.staff_excuses()),
+        "public_url": public_reverse("excuses"),
+        **extra,
+    }
+    return render(request, "giving/journey/staff_list.html", context)
+
+
 @require(PERMISSION)
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
     """The excuses in their public order, with their variants and the buttons to arrange them."""
-    rows = list(journey.staff_excuses())
-    context = {
-        "journey": journey.journey_settings_get(),
-        "excuses": rows,
-        "public_url": public_reverse("excuses"),
-    }
-    return render(request, "giving/journey/staff_list.html", context)
+    return _staff_list(request)
 
 
 @require(PERMISSION)
@@ -368,13 +372,25 @@ def excuse_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def excuse_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move an excuse one place up or down."""
     found = _staff_excuse_or_404(pk)
+    direction = request.POST.get("sens", "")
     try:
-        journey.excuse_move(
-            actor=request.user, excuse=found, direction=request.POST.get("sens", "")
-        )
+        journey.excuse_move(actor=request.user, excuse=found, direction=direction)
     except ValidationError as error:
+        if request.headers.get("HX-Request"):
+            return _staff_list(request, move_status=" ".join(error.messages))
         messages.error(request, " ".join(error.messages))
         return redirect("journey_admin:list")
+    if request.headers.get("HX-Request"):
+        # The list is swapped in place: focus stays on the moved excuse's button, and its
+        # new place is announced (a status message outside the list).
+        order = list(Excuse.objects.order_by("position", "id").values_list("pk", flat=True))
+        return _staff_list(
+            request,
+            moved=found.pk,
+            moved_direction=direction,
+            move_status=_("« %(label)s » est maintenant en position %(n)s sur %(total)s.")
+            % {"label": found.label, "n": order.index(found.pk) + 1, "total": len(order)},
+        )
     return redirect(reverse("journey_admin:list") + f"#excuse-{found.pk}")
 
 

@@ -57,20 +57,29 @@ def test_staff_arrange_and_add_a_variant(new_context: Any, sign_in: Any) -> None
     staff.goto(reverse("journey_admin:list"))
     assert_accessible(staff)
 
-    # Move the last excuse up: a plain form post, no JavaScript needed.
+    # Move the last excuse up (a form post; htmx swaps the list in place when it runs):
+    # the new place is announced and the focus stays on the moved excuse's button.
+    from playwright.sync_api import expect
+
     staff.get_by_role("button", name="Monter — Ça ne sert à rien").click()
+    expect(staff.locator("#journey-move-status")).to_have_text(
+        "« Ça ne sert à rien » est maintenant en position 2 sur 3."
+    )
+    expect(staff.get_by_role("button", name="Monter — Ça ne sert à rien")).to_be_focused()
     assert list(Excuse.objects.order_by("position").values_list("pk", flat=True)) == [
         first.pk,
         third.pk,
         second.pk,
     ]
+    staff.keyboard.press("Enter")  # once more: now first, the focus moves to "Descendre"
+    expect(staff.get_by_role("button", name="Descendre — Ça ne sert à rien")).to_be_focused()
+    assert Excuse.objects.order_by("position").first() == third
+    assert_accessible(staff)
 
     staff.get_by_role("link", name="Ajouter une variante — Je n'ai pas le temps").click()
     assert_accessible(staff)
     staff.get_by_label("Réponse").fill("")
     staff.get_by_role("button", name="Enregistrer").click()
-    from playwright.sync_api import expect
-
     expect(staff.get_by_text("La réponse ne peut pas être vide.")).to_be_visible()
     assert_accessible(staff)
     staff.get_by_label("Réponse").fill("Deux minutes, **montre en main**.")

@@ -370,3 +370,25 @@ def test_preview_shows_a_withdrawn_variant_and_counts_nothing(staff: Client) -> 
     assert "/donner/" not in html  # the buttons do not go through the counting addresses
     assert JourneyDay.objects.count() == before
     assert "essaim_variant" not in response.cookies
+
+
+def test_move_with_htmx_swaps_the_list_keeps_focus_and_announces(staff: Client) -> None:
+    order = list(Excuse.objects.order_by("position", "id"))
+    third = order[2]
+    url = reverse("journey_admin:excuse_move", kwargs={"pk": third.pk})
+    response = staff.post(url, {"sens": "up"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert list(Excuse.objects.order_by("position", "id"))[1] == third
+    assert f"« {third.label} » est maintenant en position 2 sur {len(order)}." in html.replace(
+        "&#x27;", "'"
+    )
+    assert html.count("autofocus") == 1
+    block = html.split(f'id="excuse-{third.pk}"')[1].split("</li>")[0]
+    assert 'value="up"><button type="submit" class="button small secondary" autofocus>' in block
+    # Moved to the top: "Monter" is gone, focus goes to "Descendre".
+    response = staff.post(url, {"sens": "up"}, HTTP_HX_REQUEST="true")
+    block = response.content.decode().split(f'id="excuse-{third.pk}"')[1].split("</li>")[0]
+    assert 'value="down"><button type="submit" class="button small secondary" autofocus>' in block
+    response = staff.post(url, {"sens": "nowhere"}, HTTP_HX_REQUEST="true")
+    assert "Sens de déplacement inconnu." in response.content.decode()
