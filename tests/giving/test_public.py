@@ -392,3 +392,20 @@ def test_taking_the_default_page_offline_refreshes_the_cached_home(client: Clien
     assert client.get("/")["X-Essaim-Cache"] == "hit"
     giving_page_deactivate(actor=make_user_for_role("admin"), page=page)
     assert "Soutenir l'association" not in _text(client.get("/"))
+
+
+def test_a_gift_through_a_personal_link_credits_its_owner(client: Client, page: GivingPage) -> None:
+    from essaim.referrals.models import LinkGoal
+    from tests.referrals.factories import ReferralLinkFactory
+
+    link = ReferralLinkFactory(goal=LinkGoal.GIVE)
+    response = client.get(
+        reverse("capillarity:link", kwargs={"code": link.code}), HTTP_USER_AGENT="Mozilla/5.0"
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(reverse("blog:give"))
+    url = reverse("blog:give")
+    client.post(url, _post_data(client, url))
+    donation = Donation.objects.get()
+    assert donation.referrer == link.owner
+    assert donation.referral_link == link
