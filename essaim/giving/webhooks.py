@@ -546,20 +546,32 @@ def helloasso_webhook(request: HttpRequest) -> HttpResponse:
     donation = _helloasso_candidate(body)
     if donation is None or not donation.provider_reference.isdigit():
         return HttpResponse("ignored", status=200, content_type="text/plain")
-    try:
-        intent = checkout_intent(donation.provider_reference)
-    except ProviderUnavailable:
-        # HelloAsso is down: a 503 asks it to notify again; nothing was stored.
-        return HttpResponse("provider unavailable", status=503, content_type="text/plain")
-    if _meta(intent, ("metadata", "donation")) not in ("", donation.code):
-        return HttpResponse("ignored", status=200, content_type="text/plain")
-    state = helloasso_state(intent)
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    named = _meta(data or {}, ("checkoutIntentId",), ("order", "checkoutIntentId"))
+    # The gift's current checkout, and an older one the notification names (a retry after
+    # HelloAsso's page expired opens a new checkout; the old one may still have been paid).
+    intent_ids = [donation.provider_reference]
+    if named.isdigit() and named != donation.provider_reference:
+        intent_ids.append(named)
+    intent_id, intent, state = "", {}, "pending"
+    for candidate in intent_ids:
+        try:
+            answer = checkout_intent(candidate)
+        except ProviderUnavailable:
+            # HelloAsso is down: a 503 asks it to notify again; nothing was stored.
+            return HttpResponse("provider unavailable", status=503, content_type="text/plain")
+        owner = _meta(answer, ("metadata", "donation"))
+        if owner != donation.code and (owner or candidate != donation.provider_reference):
+            continue  # the API says this checkout is not this gift's
+        intent_id, intent, state = candidate, answer, helloasso_state(answer)
+        if state != "pending":
+            break
     if state == "pending":
         return HttpResponse("pending", status=200, content_type="text/plain")
     outcome = event_process(
         provider=Provider.HELLOASSO,
         # What the API confirmed, not what the body claimed: a forged body cannot take an id.
-        event_id=f"{donation.provider_reference}:{state}",
+        event_id=f"{intent_id}:{state}",
         kind=str(body.get("eventType") or "")[:100],
         occurred_at=timezone.now(),
         payload={"notification": body, "api": intent},

@@ -338,3 +338,22 @@ def test_helloasso_retry_reuses_the_open_intent(fake_helloasso: FakeHelloAsso) -
     assert second.redirect_url == first.redirect_url
     assert fake_helloasso.calls[-1][0] == "GET"
     assert fake_helloasso.calls[-1][1].endswith("/checkout-intents/321")
+
+
+def test_helloasso_retry_after_the_page_expired_opens_a_new_checkout(
+    fake_helloasso: FakeHelloAsso,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fake_helloasso.answers = [TOKEN, INTENT]
+    first = start("helloasso")
+    Donation.objects.filter(pk=first.donation.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=20)
+    )
+    fake_helloasso.answers = [(200, {"id": 654, "redirectUrl": "https://www.helloasso.test/c/654"})]
+    second = start("helloasso")
+    assert second.donation.pk == first.donation.pk
+    assert second.redirect_url.endswith("/654")
+    assert Donation.objects.get(pk=first.donation.pk).provider_reference == "654"

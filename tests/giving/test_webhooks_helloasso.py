@@ -203,3 +203,39 @@ def test_not_configured_or_malformed(client: Client, settings: Any) -> None:
     settings.HELLOASSO_CLIENT_ID = ""
     assert notify(client, {"eventType": "Order"}).status_code == 400
     assert client.get(URL).status_code == 405
+
+
+def test_payment_of_an_older_checkout_of_the_same_gift(client: Client, api: Api) -> None:
+    donation = gift()  # its current checkout is 321, the donor paid an older one (111)
+    api.intents["321"] = intent(donation)
+    older = intent(donation, "Authorized")
+    older["id"] = 111
+    api.intents["111"] = older
+    notify(
+        client,
+        {
+            "eventType": "Order",
+            "data": {"checkoutIntentId": 111},
+            "metadata": {"donation": donation.code},
+        },
+    )
+    assert status(donation) == DonationStatus.PAID
+    assert ProviderEvent.objects.get().event_id == "111:paid"
+
+
+def test_older_checkout_of_another_gift_is_ignored(client: Client, api: Api) -> None:
+    donation = gift()
+    api.intents["321"] = intent(donation)
+    stranger = intent(donation, "Authorized")
+    stranger["metadata"] = {"donation": "another-gift"}
+    api.intents["111"] = stranger
+    notify(
+        client,
+        {
+            "eventType": "Order",
+            "data": {"checkoutIntentId": 111},
+            "metadata": {"donation": donation.code},
+        },
+    )
+    assert status(donation) == DonationStatus.PENDING
+    assert not ProviderEvent.objects.exists()

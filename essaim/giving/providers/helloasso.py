@@ -11,11 +11,13 @@ known total, not an open-ended monthly gift).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# HelloAsso's payment page address is short-lived: past this, a retry opens a new checkout.
+REDIRECT_LIFETIME = timedelta(minutes=14)
 TOKEN_CACHE_KEY = "giving:helloasso:token"  # noqa: S105 (a cache key, not a secret)
 # HelloAsso payment states that mean the money was taken.
 PAID_STATES = frozenset({"Authorized", "Processed", "Registered"})
@@ -183,6 +187,8 @@ class HelloAssoProvider:
     ) -> str | None:
         if not donation.provider_reference.isdigit():
             return None
+        if timezone.now() - donation.updated_at > REDIRECT_LIFETIME:
+            return None  # the payment page's address no longer works: open a new checkout
         intent = checkout_intent(donation.provider_reference)
         if intent.get("order"):
             return None  # paid already: the webhook or the thank-you page records it
