@@ -98,6 +98,17 @@ class _Writer:
             self.canvas.drawString(MARGIN + label_width, self.y - size, part)
             self.y -= size * 1.35
 
+    def row(self, cells: list[tuple[float, str, bool]], *, size: float = 9) -> None:
+        """Draw one table row: (x offset, text, right-aligned) per cell."""
+        self.need(size * 1.35)
+        self.canvas.setFont(REGULAR, size)
+        for offset, text, right in cells:
+            if right:
+                self.canvas.drawRightString(MARGIN + offset, self.y - size, pdf_text(text))
+            else:
+                self.canvas.drawString(MARGIN + offset, self.y - size, pdf_text(text))
+        self.y -= size * 1.35
+
     def heading(self, text: str) -> None:
         self.gap(3 * mm)
         self.need(16 * mm)
@@ -243,10 +254,12 @@ def receipt_pdf_bytes(receipt: Receipt, *, gifts: list[GiftLine] | None = None) 
         if len(lines) <= MAX_LISTED_GIFTS:
             w.line(_("Détail des versements :"), bold=True)
             for gift in lines:
-                w.line(
-                    f"{french_date(gift.day)}   {format_euros(gift.amount_cents)}   {gift.method}",
-                    size=9,
-                    indent=4 * mm,
+                w.row(
+                    [
+                        (4 * mm, french_date(gift.day), False),
+                        (48 * mm, format_euros(gift.amount_cents), True),
+                        (54 * mm, gift.method, False),
+                    ]
                 )
         else:
             w.line(_("%(count)d versements au cours de l'année.") % {"count": len(lines)})
