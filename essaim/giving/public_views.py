@@ -137,8 +137,21 @@ def _give(request: HttpRequest, page: GivingPage) -> HttpResponse:
             if response is not None:
                 return response
     else:
-        form = GiftForm(**form_kwargs)
+        form = GiftForm(initial=_known_donor(request), **form_kwargs)
     return render(request, "giving/public/give.html", _give_context(request, page, form))
+
+
+def _known_donor(request: HttpRequest) -> dict[str, str]:
+    """The signed-in person's name, e-mail and address, to fill the form in for them."""
+    if not request.user.is_authenticated:
+        return {}
+    from essaim.people.models import Person
+
+    person = Person.objects.filter(user=request.user, erased_at__isnull=True).first()
+    if person is None:
+        return {}
+    names = ("given_name", "family_name", "email", "address_line1", "address_line2")
+    return {name: getattr(person, name) for name in (*names, "postal_code", "city")}
 
 
 def _start(request: HttpRequest, page: GivingPage, form: GiftForm) -> HttpResponse | None:

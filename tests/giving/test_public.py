@@ -409,3 +409,17 @@ def test_a_gift_through_a_personal_link_credits_its_owner(client: Client, page: 
     donation = Donation.objects.get()
     assert donation.referrer == link.owner
     assert donation.referral_link == link
+
+
+def test_a_signed_in_person_finds_the_form_filled_in(client: Client, page: GivingPage) -> None:
+    from tests.conftest import make_user_for_role
+
+    user = make_user_for_role("member")
+    assert user is not None
+    person = user.person
+    person.given_name, person.city, person.postal_code = "Camille", "Nantes", "44000"
+    person.save()
+    client.force_login(user)
+    html = _text(client.get(reverse("blog:give")))
+    assert 'value="Camille"' in html and 'value="Nantes"' in html
+    assert f'value="{person.email}"' in html
