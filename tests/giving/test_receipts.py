@@ -316,3 +316,27 @@ def test_a_batch_stuck_for_a_day_no_longer_blocks_a_new_run(organisation: Organi
     stuck.refresh_from_db()
     assert stuck.status == BatchStatus.FAILED and "24 heures" in stuck.error
     assert batch.pk != stuck.pk
+
+
+def test_the_signature_image_is_drawn(organisation: Organisation) -> None:
+    from django.core.cache import cache
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), "white").save(buffer, format="PNG")
+    organisation.receipt_signature.save("signature.png", ContentFile(buffer.getvalue()))
+    cache.clear()
+    receipt = receipt_issue_for_donation(donation=PaidDonationFactory())
+    assert receipt is not None
+    assert receipt.organisation_snapshot["signature"] == organisation.receipt_signature.name
+    page = PdfReader(io.BytesIO(receipt_pdf_bytes(receipt))).pages[0]
+    images = list(page.images)
+    assert len(images) == 1 and images[0].image.size == (120, 40)
+    # Without a signature, no image.
+    organisation.receipt_signature = ""
+    organisation.save()
+    cache.clear()
+    plain = receipt_issue_for_donation(donation=PaidDonationFactory())
+    assert plain is not None
+    assert list(PdfReader(io.BytesIO(receipt_pdf_bytes(plain))).pages[0].images) == []
