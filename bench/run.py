@@ -261,6 +261,11 @@ def main() -> None:
     pages["excuse answer (anonymous)"] = "/je-n-aime-pas-donner/je-n-ai-pas-le-temps/"
     pages["excuses staff list"] = "/collecte/excuses/"
     pages["excuses report"] = "/collecte/excuses/rapport/"
+    # Tax receipts: the register (50 a page, newest first), the yearly declaration (sums
+    # over the year's receipts) and the annual run's page (counts the donors still due).
+    pages["receipts register"] = "/recus/registre/"
+    pages["receipts declaration"] = "/recus/declaration/"
+    pages["receipts annual run"] = "/recus/annuel/"
     if args.only:
         unknown = set(args.only) - set(pages)
         if unknown:
