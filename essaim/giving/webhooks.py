@@ -260,6 +260,11 @@ def _session_apply(record: ProviderEvent, kind: str, session: dict[str, Any]) ->
     donation = _donation_by_code(code) or _donation_by_references(str(session.get("id") or ""))
     if donation is None:
         return "ignored: unknown gift"
+    if kind == "checkout.session.expired" and donation.provider_reference not in (
+        "",
+        str(session.get("id") or ""),
+    ):
+        return "ignored: a newer checkout replaced this one"
     if kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         donation_mark_failed(
             donation=donation,

@@ -154,7 +154,7 @@ def test_stripe_one_off_checkout(fake_stripe: FakeStripe) -> None:
     assert params["payment_intent_data[metadata][donation]"] == result.donation.code
     assert params["success_url"] == f"https://asso.example/don/merci/{result.donation.code}/"
     assert params["customer_email"] == "camille@example.org"
-    assert headers["Idempotency-Key"] == f"essaim-checkout-{result.donation.code}"
+    assert headers["Idempotency-Key"] == f"essaim-checkout-{result.donation.code}-first"
 
 
 def test_stripe_monthly_checkout_is_a_subscription(fake_stripe: FakeStripe) -> None:
@@ -175,6 +175,21 @@ def test_stripe_retry_with_the_same_key_reuses_the_open_session(fake_stripe: Fak
     assert second.redirect_url == first.redirect_url
     assert [call[0] for call in fake_stripe.calls] == ["post", "get"]
     assert Donation.objects.count() == 1
+
+
+def test_stripe_expired_session_is_replaced_with_a_new_key(fake_stripe: FakeStripe) -> None:
+    fake_stripe.answers = [cs(), cs(status="expired"), cs("cs_test_2")]
+    first = start("stripe")
+    second = start("stripe")
+    assert second.donation.pk == first.donation.pk
+    assert second.redirect_url.endswith("cs_test_2")
+    assert [call[0] for call in fake_stripe.calls] == ["post", "get", "post"]
+    keys = [call[3]["Idempotency-Key"] for call in fake_stripe.calls if call[0] == "post"]
+    assert keys == [
+        f"essaim-checkout-{first.donation.code}-first",
+        f"essaim-checkout-{first.donation.code}-cs_test_1",
+    ]
+    assert Donation.objects.get().provider_reference == "cs_test_2"
 
 
 def test_stripe_down_keeps_the_pending_gift_and_the_retry_reuses_it(

@@ -457,3 +457,11 @@ def test_invoice_of_newer_api_versions_names_its_payment_in_a_list(client: Clien
     assert RecurringGift.objects.get(pk=recurring.pk).provider_reference == "sub_1"
     post(client, event("charge.refunded", charge(payment_intent="pi_new")))
     assert status(first) == DonationStatus.REFUNDED
+
+
+def test_expiry_of_a_replaced_session_does_not_fail_the_gift(client: Client) -> None:
+    donation = stripe_gift(provider_reference="cs_test_2")  # cs_test_1 expired, replaced
+    post(client, event("checkout.session.expired", session(donation, id="cs_test_1")))
+    assert status(donation) == DonationStatus.PENDING
+    post(client, event("checkout.session.expired", session(donation, id="cs_test_2")))
+    assert status(donation) == DonationStatus.FAILED

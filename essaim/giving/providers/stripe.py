@@ -98,11 +98,13 @@ class StripeProvider:
             params["submit_type"] = "donate"
             params["payment_intent_data"] = {"metadata": dict(metadata), "description": name}
         params["line_items"] = [{"price_data": price, "quantity": 1}]
-        # Stripe's own idempotency: a retry after a timeout reuses the session it made.
+        # Stripe's own idempotency: a retry after a timeout reuses the session it made; a
+        # new session replacing an expired one (named in the key) gets a key of its own.
+        previous = donation.provider_reference or "first"
         session = call(
             client().v1.checkout.sessions.create,
             params,
-            {"idempotency_key": f"essaim-checkout-{donation.code}"},
+            {"idempotency_key": f"essaim-checkout-{donation.code}-{previous}"},
         )
         data = as_dict(session)
         return Checkout(redirect_url=str(data.get("url", "")), reference=str(data.get("id", "")))
