@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from essaim.core.money import format_euros
 
+from . import providers
 from .models import Donation, DonationStatus, Provider
 from .providers.demo import demo_back_urls
 from .services import donation_mark_failed, donation_mark_paid
@@ -45,7 +46,8 @@ def demo_checkout(request: HttpRequest, code: str) -> HttpResponse:
         .filter(code=code, provider=Provider.DEMO)
         .first()
     )
-    if donation is None:
+    if donation is None or not any(p.name == Provider.DEMO for p in providers.available()):
+        # Once a real provider replaces the demo one, no demo gift can be "paid" any more.
         raise Http404
     back = request.GET.get("retour", "")
     return_url, cancel_url = demo_back_urls(back)

@@ -73,6 +73,7 @@ def _providers_configured(settings: Any) -> None:
     settings.HELLOASSO_CLIENT_ID = "client"
     settings.HELLOASSO_CLIENT_SECRET = "secret"
     settings.HELLOASSO_ORGANIZATION_SLUG = "mon-asso"
+    settings.ESSAIM_GIVING_DEMO = True  # the demo checkout stays open beside real providers
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -136,3 +136,16 @@ def test_demo_page_and_thank_you_email_are_valid_html(
         if m.get("type") in ("error", "non-document-error")
     ]
     assert not errors, "Invalid HTML:\n" + "\n".join(errors)
+
+
+def test_demo_checkout_closes_once_a_real_provider_is_configured(
+    client: Client, settings: Any
+) -> None:
+    result = start()
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_x"
+    assert client.get(path_of(result.redirect_url)).status_code == 404
+    assert client.post(path_of(result.redirect_url), {"outcome": "pay"}).status_code == 404
+    assert Donation.objects.get(pk=result.donation.pk).status == DonationStatus.PENDING
+    settings.ESSAIM_GIVING_DEMO = True
+    assert client.get(path_of(result.redirect_url)).status_code == 200
