@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from .donor_forms import AddressForm, LinkRequestForm
 from .models import Receipt, RecurringGift, RecurringStatus
 
 LINKS_PER_HOUR = 3
-HISTORY_LIMIT = 100
+GIFTS_PER_PAGE = 50
 RECURRING_ACTIONS = ("pause", "resume", "cancel")
 
 
@@ -81,6 +82,25 @@ def _recurring_rows(person: Person) -> list[dict[str, object]]:
     ]
 
 
+def _home_context(request: HttpRequest, person: Person, form: AddressForm) -> dict[str, object]:
+    page = Paginator(selectors.donor_donations(person), GIFTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "person": person,
+        "donations": page.object_list,
+        "gifts_page": page,
+        "recurring_rows": _recurring_rows(person),
+        "receipts": [
+            {"receipt": receipt, "url": _receipt_url(receipt)}
+            for receipt in selectors.donor_receipts(person)
+        ],
+        "address_form": form,
+        "by_link": not request.user.is_authenticated,
+        "active_nav": "donor",
+    }
+
+
 @never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -88,20 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
     person = policies.donor_for_request(request)
     if person is None:
         return redirect("donor:request_link")
-    donations = list(selectors.donor_donations(person)[:HISTORY_LIMIT])
-    receipts = [
-        {"receipt": receipt, "url": _receipt_url(receipt)}
-        for receipt in selectors.donor_receipts(person)
-    ]
-    context = {
-        "person": person,
-        "donations": donations,
-        "recurring_rows": _recurring_rows(person),
-        "receipts": receipts,
-        "address_form": AddressForm(instance=person),
-        "by_link": not request.user.is_authenticated,
-        "active_nav": "donor",
-    }
+    context = _home_context(request, person, AddressForm(instance=person))
     return render(request, "giving/donor/home.html", context)
 
 
@@ -128,18 +135,7 @@ def address(request: HttpRequest) -> HttpResponse:
         )
         return redirect("donor:home")
     person.refresh_from_db()
-    context = {
-        "person": person,
-        "donations": list(selectors.donor_donations(person)[:HISTORY_LIMIT]),
-        "recurring_rows": _recurring_rows(person),
-        "receipts": [
-            {"receipt": receipt, "url": _receipt_url(receipt)}
-            for receipt in selectors.donor_receipts(person)
-        ],
-        "address_form": form,
-        "by_link": not request.user.is_authenticated,
-        "active_nav": "donor",
-    }
+    context = _home_context(request, person, form)
     return render(request, "giving/donor/home.html", context, status=400)
 
 

@@ -112,7 +112,8 @@ def test_the_donor_space_queries_do_not_grow_with_rows(
         assert client.get(url).status_code == 200
 
 
-HOME_QUERIES = 8
+# The same whatever the number of gifts, monthly gifts and receipts (gifts: count + page).
+HOME_QUERIES = 9
 
 
 def test_the_signed_link_opens_the_space_without_an_account(client: Client) -> None:
@@ -307,3 +308,19 @@ def test_recurring_schedule_listing_skips_abandoned_checkouts(client: Client) ->
     html = _text(client.get(reverse("donor:home")))
     assert "44\u00a0€ par mois" not in html
     assert RecurringGift.objects.count() == 1
+
+
+def test_a_long_history_is_paginated(client: Client) -> None:
+    from essaim.giving.donor_views import GIFTS_PER_PAGE
+
+    user = _member()
+    for _n in range(GIFTS_PER_PAGE):
+        PaidDonationFactory(person=user.person, amount_cents=1100)
+    oldest = PaidDonationFactory(person=user.person, amount_cents=9700)
+    oldest.created_at = oldest.created_at.replace(year=2020)
+    oldest.save(update_fields=["created_at"])
+    client.force_login(user)
+    first = _text(client.get(reverse("donor:home")))
+    assert "97\u00a0€" not in first and "Page 1 sur 2" in first
+    second = _text(client.get(reverse("donor:home") + "?page=2"))
+    assert "97\u00a0€" in second and "11\u00a0€" not in second
