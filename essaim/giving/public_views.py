@@ -324,12 +324,8 @@ def _default_path() -> str:
 
 
 def _volunteer_url() -> str:
-    for name in ("public_actions:list",):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
+    """Where a donor who wants to give time too goes: the public actions on the home page."""
+    return public_reverse("home") + "#agir"
 
 
 def _share_url(request: HttpRequest, donation: Donation) -> str:

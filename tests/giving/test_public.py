@@ -284,6 +284,7 @@ def test_thanks_for_a_paid_gift(client: Client, page: GivingPage) -> None:
     assert "30\u00a0€ ne vous coûte que 10,20\u00a0€" in html
     assert '<meta name="robots" content="noindex">' in html
     assert reverse("donor:home") in html
+    assert f'href="{reverse("blog:home")}#agir"' in html
 
 
 def test_thanks_links_the_issued_receipt(client: Client, page: GivingPage) -> None:
