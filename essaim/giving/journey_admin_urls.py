@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", journey_views.staff_list, name="list"),
     path("page/", journey_views.settings_edit, name="settings"),
     path("rapport/", journey_views.report, name="report"),
+    path("rapport.csv", journey_views.report_csv, name="report_csv"),
     path("nouvelle/", journey_views.excuse_create, name="excuse_create"),
     path("<int:pk>/", journey_views.excuse_edit, name="excuse_edit"),
     path("<int:pk>/deplacer/", journey_views.excuse_move, name="excuse_move"),

@@ -9,6 +9,8 @@ cumulative function at z, computed with ``math.erf``.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -363,3 +365,54 @@ def variant_bars(row: ExcuseRow) -> SafeString:
         )
     # Every part above went through format_html: its values are escaped.
     return mark_safe("".join(str(part) for part in parts) + "</svg>")
+
+
+def _rate_cell(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.2f}".replace(".", ",")
+
+
+def _euros_cell(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    return f"{euros},{rest:02d}"
+
+
+def report_csv(report: JourneyReport) -> str:
+    """Return the report as CSV for a spreadsheet (French: « ; », decimal comma, BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Excuse"),
+            _("Variante"),
+            _("Active"),
+            _("Lectures"),
+            _("Clics « Je donne »"),
+            _("Taux de clic (%)"),
+            _("Clics bénévolat"),
+            _("Dons"),
+            _("Donateurs"),
+            _("Donateurs par lecture (%)"),
+            _("Montant (€)"),
+            _("Verdict"),
+        ]
+    )
+    for row in report.excuses:
+        for variant in row.variants:
+            counts = variant.counts
+            writer.writerow(
+                [
+                    row.excuse.label,
+                    variant.rebuttal.name,
+                    _("oui") if variant.rebuttal.is_active else _("non"),
+                    counts.reads,
+                    counts.give_clicks,
+                    _rate_cell(counts.click_rate),
+                    counts.volunteer_clicks,
+                    counts.gifts,
+                    counts.donors,
+                    _rate_cell(counts.donor_rate),
+                    _euros_cell(counts.amount_cents),
+                    row.verdict.message,
+                ]
+            )
+    return "\ufeff" + out.getvalue()

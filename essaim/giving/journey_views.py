@@ -516,3 +516,22 @@ def rebuttal_preview(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "giving/journey/excuse.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require(PERMISSION)
+@require_GET
+def report_csv(request: HttpRequest) -> HttpResponse:
+    """The report of a period as a CSV file (one line per excuse and variant)."""
+    start, end = ReportPeriodForm.default_period()
+    if "start" in request.GET or "end" in request.GET:
+        form = ReportPeriodForm(request.GET)
+        if not form.is_valid():
+            return report(request)  # the page, with the period's errors (400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    result = journey_stats.journey_report(start=start, end=end)
+    response = HttpResponse(
+        journey_stats.report_csv(result), content_type="text/csv; charset=utf-8"
+    )
+    name = f"parcours-excuses-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

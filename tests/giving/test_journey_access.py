@@ -72,6 +72,8 @@ STAFF_ROUTES = [
     Route(
         "journey_admin:report", allowed=EDITORS, query="start=2026-01-01&end=2025-01-01", ok=(400,)
     ),
+    Route("journey_admin:report_csv", allowed=EDITORS),
+    Route("journey_admin:report_csv", allowed=EDITORS, query="start=2026-13-01&end=x", ok=(400,)),
     Route("journey_admin:excuse_create", allowed=EDITORS),
     Route(
         "journey_admin:excuse_create",

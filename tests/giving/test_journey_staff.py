@@ -392,3 +392,29 @@ def test_move_with_htmx_swaps_the_list_keeps_focus_and_announces(staff: Client) 
     assert 'value="down"><button type="submit" class="button small secondary" autofocus>' in block
     response = staff.post(url, {"sens": "nowhere"}, HTTP_HX_REQUEST="true")
     assert "Sens de déplacement inconnu." in response.content.decode()
+
+
+def test_report_csv(staff: Client) -> None:
+    day = datetime.date(2026, 3, 10)
+    excuse = _ab_test(day)
+    PaidDonationFactory(
+        excuse=excuse, rebuttal=excuse.rebuttals.get(name="B"), given_on=day, amount_cents=4550
+    )
+    response = staff.get(
+        reverse("journey_admin:report_csv"), {"start": "2026-03-10", "end": "2026-03-10"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        'filename="parcours-excuses-2026-03-10-2026-03-10.csv"' in response["Content-Disposition"]
+    )
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffExcuse;Variante;Active;Lectures;")
+    lines = text.splitlines()
+    assert len(lines) == 1 + Rebuttal.objects.count()
+    b_line = next(line for line in lines if line.startswith("Je n'ai pas le temps;B;"))
+    assert b_line.split(";")[3:11] == ["200", "35", "17,50", "0", "1", "1", "0,50", "45,50"]
+    assert "fait mieux que" in b_line
+    # The page links to the file of the period shown.
+    page = staff.get(reverse("journey_admin:report"), {"start": "2026-03-10", "end": "2026-03-10"})
+    assert "rapport.csv?start=2026-03-10&amp;end=2026-03-10" in page.content.decode()
