@@ -548,6 +548,11 @@ def receipt_pdf_read(receipt: Receipt) -> bytes:
     """Return the stored PDF of a receipt, drawing it first when missing."""
     from essaim.people.models import private_storage
 
+    if receipt.status == ReceiptStatus.CANCELLED:
+        # The stored copy is the one the donor got; a cancelled receipt shows it is cancelled.
+        from .receipt_pdf import receipt_pdf_bytes
+
+        return receipt_pdf_bytes(receipt)
     storage = private_storage()
     name = receipt.pdf.name
     if not name or not storage.exists(name):
@@ -562,11 +567,18 @@ def receipt_email(receipt: Receipt, pdf: bytes) -> EmailMultiAlternatives:
 
     from essaim.core.http import absolute_url
 
+    from .donor_links import donor_space_url
+
     organisation = organisation_get()
+    person = receipt.person
     context = {
         "receipt": receipt,
         "organisation": organisation,
         "pdf_url": absolute_url(reverse("receipts:pdf", kwargs={"code": receipt.code})),
+        # Their gifts and receipts, without an account (only while the e-mail still matches).
+        "donor_url": donor_space_url(person)
+        if person.email and person.email.lower() == receipt.email.lower()
+        else "",
     }
     subject = _("Votre reçu fiscal n° %(number)s") % {"number": receipt.number}
     email = EmailMultiAlternatives(
@@ -584,7 +596,7 @@ def receipt_email(receipt: Receipt, pdf: bytes) -> EmailMultiAlternatives:
 def receipt_deliver(*, receipt_id: int) -> bool:
     """Draw a receipt's PDF and e-mail it to the donor; return whether it left."""
     receipt = (
-        Receipt.objects.select_related("replaces")
+        Receipt.objects.select_related("replaces", "person")
         .prefetch_related("donations")
         .filter(pk=receipt_id)
         .first()

@@ -340,3 +340,26 @@ def test_the_signature_image_is_drawn(organisation: Organisation) -> None:
     plain = receipt_issue_for_donation(donation=PaidDonationFactory())
     assert plain is not None
     assert list(PdfReader(io.BytesIO(receipt_pdf_bytes(plain))).pages[0].images) == []
+
+
+def test_the_e_mail_links_the_donor_space(
+    organisation: Organisation, django_capture_on_commit_callbacks
+) -> None:
+    gift = PaidDonationFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = receipt_issue_for_donation(donation=gift)
+    assert receipt is not None
+    body = mail.outbox[0].body
+    assert f"/recus/{receipt.code}/pdf/" in body
+    assert "/mes-dons/" in body
+    html = mail.outbox[0].alternatives[0][0]
+    assert "/mes-dons/" in html and f"/recus/{receipt.code}/pdf/" in html
+
+
+def test_a_cancelled_receipt_s_pdf_says_so(organisation: Organisation) -> None:
+    receipt = receipt_issue_for_donation(donation=PaidDonationFactory())
+    assert receipt is not None
+    receipt_pdf_read(receipt)  # stored while it was valid
+    cancelled = receipt_cancel(actor=None, receipt=receipt, reason="Don remboursé")
+    text = pdf_text(receipt_pdf_read(cancelled))
+    assert "REÇU ANNULÉ" in text and "Don remboursé" in text
