@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
 
 from essaim.blog.models import ConsentUse, Story
 from essaim.blog.story_selectors import stories_usable_for
@@ -78,12 +78,19 @@ def donor_donations(person: Person) -> QuerySet[Donation]:
 
 
 def donor_recurring_gifts(person: Person) -> QuerySet[RecurringGift]:
-    """Return a donor's monthly gifts still running or paused first, then the stopped ones."""
+    """Return a donor's monthly gifts, the stopped ones last, newest first."""
     return (
         RecurringGift.objects.filter(person=person)
         .exclude(status=RecurringStatus.PENDING, provider_reference="", payments__isnull=True)
         .select_related("page")
-        .order_by("status", "-created_at")
+        .annotate(
+            stopped=Case(
+                When(status=RecurringStatus.CANCELLED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("stopped", "-created_at")
         .distinct()
     )
 

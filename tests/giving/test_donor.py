@@ -324,3 +324,13 @@ def test_a_long_history_is_paginated(client: Client) -> None:
     assert "97\u00a0€" not in first and "Page 1 sur 2" in first
     second = _text(client.get(reverse("donor:home") + "?page=2"))
     assert "97\u00a0€" in second and "11\u00a0€" not in second
+
+
+def test_stopped_monthly_gifts_come_last() -> None:
+    from essaim.giving.selectors import donor_recurring_gifts
+
+    person = PersonFactory()
+    stopped = RecurringGiftFactory(person=person, status=RecurringStatus.CANCELLED)
+    paused = RecurringGiftFactory(person=person, status=RecurringStatus.PAUSED)
+    active = RecurringGiftFactory(person=person)
+    assert list(donor_recurring_gifts(person)) == [active, paused, stopped]
