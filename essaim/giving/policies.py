@@ -22,6 +22,8 @@ SESSION_SECONDS = 2 * 60 * 60
 
 def donor_session_open(request: HttpRequest, person: Person) -> None:
     """Remember in this browser's session that it may see this person's gifts, for a while."""
+    # A new session key, as at any sign-in: a session id planted beforehand learns nothing.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = {"p": person.pk, "until": int(time.time()) + SESSION_SECONDS}
 
 

@@ -334,3 +334,14 @@ def test_stopped_monthly_gifts_come_last() -> None:
     paused = RecurringGiftFactory(person=person, status=RecurringStatus.PAUSED)
     active = RecurringGiftFactory(person=person)
     assert list(donor_recurring_gifts(person)) == [active, paused, stopped]
+
+
+def test_opening_the_space_by_link_renews_the_session_key(client: Client) -> None:
+    gift = PaidDonationFactory()
+    client.get(reverse("donor:request_link"))
+    session = client.session
+    session["planted"] = True
+    session.save()
+    before = session.session_key
+    _open_by_link(client, gift.person)
+    assert client.session.session_key != before
