@@ -278,6 +278,13 @@ def _session_apply(record: ProviderEvent, kind: str, session: dict[str, Any]) ->
         recurring = donation.recurring
         if recurring is not None and subscription and not recurring.provider_reference:
             RecurringGift.objects.filter(pk=recurring.pk).update(provider_reference=subscription)
+            recurring.provider_reference = subscription
+            if recurring.status == RecurringStatus.CANCELLED:
+                # Stopped here before the donor finished paying: stop it at Stripe too.
+                from .providers import StripeProvider
+
+                StripeProvider().schedule_cancel(recurring=recurring)
+                return "subscription cancelled (monthly gift stopped before payment)"
         # The payment itself is recorded from invoice.paid (every month, the first one too).
         return "subscription linked"
     if kind == "checkout.session.completed" and session.get("payment_status") not in (

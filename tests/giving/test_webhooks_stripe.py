@@ -465,3 +465,27 @@ def test_expiry_of_a_replaced_session_does_not_fail_the_gift(client: Client) -> 
     assert status(donation) == DonationStatus.PENDING
     post(client, event("checkout.session.expired", session(donation, id="cs_test_2")))
     assert status(donation) == DonationStatus.FAILED
+
+
+def test_subscription_of_a_gift_stopped_before_payment_is_cancelled_at_stripe(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from essaim.giving.providers import StripeProvider
+
+    recurring, first = monthly_gift()
+    RecurringGift.objects.filter(pk=recurring.pk).update(status=RecurringStatus.CANCELLED)
+    cancelled: list[str] = []
+    monkeypatch.setattr(
+        StripeProvider,
+        "schedule_cancel",
+        lambda self, recurring: cancelled.append(recurring.provider_reference),
+    )
+    post(
+        client,
+        event(
+            "checkout.session.completed",
+            session(first, mode="subscription", subscription="sub_late", payment_intent=None),
+        ),
+    )
+    assert cancelled == ["sub_late"]
+    assert RecurringGift.objects.get(pk=recurring.pk).status == RecurringStatus.CANCELLED
