@@ -6,22 +6,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
 from essaim.giving import journey
 from essaim.giving.models import Excuse, JourneyDay, JourneyStep, Rebuttal
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import make_user_for_role
 from tests.giving.factories import GivingPageFactory
-
-pytestmark = pytest.mark.browser
-
-# The browser fixtures live in tests/browser/conftest.py: this module uses them by name.
-browser = browser_conftest.browser
-new_context = browser_conftest.new_context
-sign_in = browser_conftest.sign_in
 
 PHONE = {
     "viewport": {"width": 360, "height": 740},
