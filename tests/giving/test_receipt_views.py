@@ -345,3 +345,36 @@ def test_declaration_bad_year(treasurer: Any) -> None:
     assert response.status_code == 400
     assert "Indiquez une année en chiffres" in response.content.decode()
     assert treasurer.get(reverse("receipts:declaration_csv"), {"annee": "vingt"}).status_code == 404
+
+
+def test_detail_and_annual_pages_queries_do_not_grow(
+    treasurer: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from essaim.giving.receipts import annual_receipt_issue
+
+    small = annual_receipt_issue(
+        person_id=_monthly_donor(2025, months=1).person_id, year=2025, actor=None
+    )
+    big = annual_receipt_issue(
+        person_id=_monthly_donor(2025, months=12).person_id, year=2025, actor=None
+    )
+    assert small is not None and big is not None
+    treasurer.get(reverse("receipts:detail", kwargs={"code": small.code}))  # warm caches
+    with CaptureQueriesContext(connection) as one_gift:
+        treasurer.get(reverse("receipts:detail", kwargs={"code": small.code}))
+    with django_assert_num_queries(len(one_gift.captured_queries)):
+        treasurer.get(reverse("receipts:detail", kwargs={"code": big.code}))
+    annual = reverse("receipts:annual") + "?annee=2025"
+    from essaim.accounts.models import User
+
+    author = User.objects.first()  # the page shows who started each run
+    ReceiptBatch.objects.create(year=2024, status=BatchStatus.DONE, created_by=author)
+    with CaptureQueriesContext(connection) as one_batch:
+        treasurer.get(annual)
+    for year in (2020, 2021, 2022, 2023):
+        ReceiptBatch.objects.create(year=year, status=BatchStatus.DONE, created_by=author)
+    with django_assert_num_queries(len(one_batch.captured_queries)):
+        treasurer.get(annual)
