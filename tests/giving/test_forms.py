@@ -89,9 +89,7 @@ def test_a_free_amount_is_read_the_french_way_and_wins(page: GivingPage) -> None
         ("100000000", "contactez-nous directement"),
     ],
 )
-def test_bad_free_amounts_are_refused_in_french(
-    page: GivingPage, typed: str, message: str
-) -> None:
+def test_bad_free_amounts_are_refused_in_french(page: GivingPage, typed: str, message: str) -> None:
     form = _form(page, _data(amount="free", free_amount=typed))
     assert not form.is_valid()
     assert message in " ".join(form.errors["free_amount"])
