@@ -295,8 +295,9 @@ def _checkout_ensure(*, donation: Donation, return_url: str, cancel_url: str) ->
     if provider is None:
         raise ValidationError(_("Ce moyen de paiement n'est pas proposé."))
     recurring = donation.recurring
-    if donation.status != DonationStatus.PENDING:
-        # Already paid (or failed) — a late retry lands on the thank-you page, not a new payment.
+    if donation.status not in (DonationStatus.PENDING, DonationStatus.FAILED):
+        # Already paid (or refunded): a late retry lands on the thank-you page, not a new
+        # payment. A failed gift may still be paid: the donor gets a checkout again.
         return CheckoutStart(
             donation=donation,
             recurring=recurring,

@@ -379,3 +379,12 @@ def test_a_contact_record_that_fails_validation_never_blocks_a_payment() -> None
     person = Person.objects.get(pk=donation.person_id)
     assert person.is_donor and person.newsletter_consent
     assert Donation.objects.get(pk=donation.pk).status == DonationStatus.PAID
+
+
+def test_same_key_after_a_failed_payment_offers_the_checkout_again() -> None:
+    page = GivingPageFactory()
+    first = start(page=page)
+    services.donation_mark_failed(donation=first.donation, at=timezone.now())
+    again = start(page=page)
+    assert again.donation.pk == first.donation.pk
+    assert "/paiements/demo/" in again.redirect_url
