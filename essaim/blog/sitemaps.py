@@ -64,8 +64,9 @@ class PublicSitemap(Sitemap):  # type: ignore[type-arg]
         return None
 
 
-# Fixed pages (about, legal notice and privacy have a default text in every language).
-FIXED_PAGES = ("home", "index", "stories", "about", "legal", "privacy")
+# Fixed pages (about, legal notice and privacy have a default text in every language;
+# the excuses journey's first page, "Je n'aime pas donner", is seeded with seven excuses).
+FIXED_PAGES = ("home", "index", "stories", "about", "legal", "privacy", "excuses")
 
 
 class PageSitemap(PublicSitemap):

@@ -103,12 +103,14 @@ EXPECTED_PAGES = {
     "/a-propos/",
     "/mentions-legales/",
     "/confidentialite/",
+    "/je-n-aime-pas-donner/",
     "/en/",
     "/en/blog/",
     "/en/recits/",
     "/en/a-propos/",
     "/en/mentions-legales/",
     "/en/confidentialite/",
+    "/en/je-n-aime-pas-donner/",
 }
 
 
