@@ -229,10 +229,11 @@ def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _year_from(request: HttpRequest) -> tuple[YearForm, int]:
-    today = timezone.localdate()
-    form = YearForm(request.GET if "annee" in request.GET else {"annee": today.year})
-    year = form.cleaned_data["annee"] if form.is_valid() else today.year
+def _year_from(request: HttpRequest, *, back: int = 0) -> tuple[YearForm, int]:
+    """Return the year asked for in the query string, else this year minus ``back``."""
+    default = timezone.localdate().year - back
+    form = YearForm(request.GET if "annee" in request.GET else {"annee": default})
+    year = form.cleaned_data["annee"] if form.is_valid() else default
     return form, year
 
 
@@ -256,7 +257,8 @@ def annual(request: HttpRequest) -> HttpResponse:
         year = form.cleaned_data.get("annee") if form.is_valid() else None
         status = 400
     else:
-        form, year = _year_from(request)
+        # Annual receipts are for a finished year: last year unless another is asked for.
+        form, year = _year_from(request, back=1)
         status = 400 if form.errors else 200
     batch = selectors.receipt_batch_current(year) if year else None
     htmx = bool(request.headers.get("HX-Request")) and request.method == "GET"

@@ -432,8 +432,12 @@ STALE_BATCH_AFTER = dt.timedelta(hours=24)
 def annual_receipts_start(*, actor: User | None, year: int) -> ReceiptBatch:
     """Start the run that issues every annual recap receipt of a year (one run at a time)."""
     today = timezone.localdate()
-    if year < 2000 or year > today.year:
-        raise ReceiptError(_("Choisissez une année passée ou l'année en cours."))
+    if year < 2000 or year >= today.year:
+        # A recap covers a whole year: the year must be over (late gifts of that year,
+        # recorded afterwards, get a second run's receipt).
+        raise ReceiptError(
+            _("Choisissez une année terminée : les reçus annuels récapitulent une année entière.")
+        )
     with transaction.atomic():
         # Serialise starts: two clicks never start two runs of the same year.
         ReceiptCounter.objects.bulk_create(

@@ -363,3 +363,14 @@ def test_a_cancelled_receipt_s_pdf_says_so(organisation: Organisation) -> None:
     cancelled = receipt_cancel(actor=None, receipt=receipt, reason="Don remboursé")
     text = pdf_text(receipt_pdf_read(cancelled))
     assert "REÇU ANNULÉ" in text and "Don remboursé" in text
+
+
+def test_annual_receipts_only_for_a_finished_year(organisation: Organisation) -> None:
+    from django.utils import timezone
+
+    from essaim.giving.models import ReceiptBatch
+    from essaim.giving.receipts import annual_receipts_start
+
+    with pytest.raises(ReceiptError, match="année terminée"):
+        annual_receipts_start(actor=None, year=timezone.localdate().year)
+    assert not ReceiptBatch.objects.exists()
