@@ -76,7 +76,7 @@ def test_dashboard_queries_do_not_grow_with_gifts(
     client.force_login(login_as("treasurer"))
     year = timezone.localdate().year
     url = reverse("treasury:dashboard") + f"?annee={year}"
-    PaidDonationFactory(referrer=PersonFactory())
+    PaidDonationFactory(referrer=PersonFactory(), campaign=CampaignFactory())
     client.get(url)  # the first request of a test creates the organisation row
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get(url)
