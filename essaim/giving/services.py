@@ -643,15 +643,25 @@ def donation_refund(
 
 
 def _receipts_cancel(donation: Donation, *, actor: User | None, reason: str) -> None:
-    from .models import ReceiptKind, ReceiptStatus
+    """Take a gift that is no longer given off its receipts.
 
-    receipts = donation.receipts.filter(status=ReceiptStatus.ISSUED, kind=ReceiptKind.SINGLE)
-    if not receipts.exists():
+    A receipt for this gift alone is cancelled; an annual receipt that also covers other
+    gifts is cancelled and replaced by one covering the gifts still paid (new number).
+    """
+    from .models import ReceiptStatus
+
+    receipts = list(donation.receipts.filter(status=ReceiptStatus.ISSUED))
+    if not receipts:
         return
-    from .receipts import receipt_cancel
+    from .receipts import receipt_cancel, receipt_replace
 
+    reason = reason[:300]
     for receipt in receipts:
-        receipt_cancel(receipt=receipt, actor=actor, reason=reason[:300])
+        still_paid = receipt.donations.filter(status=DonationStatus.PAID).exists()
+        if still_paid:
+            receipt_replace(actor=actor, receipt=receipt, reason=reason)
+        else:
+            receipt_cancel(receipt=receipt, actor=actor, reason=reason)
 
 
 @transaction.atomic

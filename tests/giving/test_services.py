@@ -316,6 +316,46 @@ def test_refund_cancels_the_receipt(login_as: Any) -> None:
     assert Receipt.objects.get(donations=donation).status == ReceiptStatus.CANCELLED
 
 
+def test_refunding_a_payment_on_an_annual_receipt_replaces_the_receipt(login_as: Any) -> None:
+    import datetime as dt
+
+    from essaim.giving.receipts import annual_receipt_issue
+    from tests.giving.factories import RecurringGiftFactory
+
+    treasurer = login_as("treasurer")
+    schedule = RecurringGiftFactory()
+    payments = [
+        PaidDonationFactory(
+            person=schedule.person,
+            recurring=schedule,
+            frequency="monthly",
+            amount_cents=2000,
+            given_on=dt.date(2025, month, 5),
+        )
+        for month in (1, 2, 3)
+    ]
+    annual = annual_receipt_issue(person_id=schedule.person_id, year=2025, actor=None)
+    assert annual is not None and annual.amount_cents == 6000
+    services.donation_refund(actor=treasurer, donation=payments[1], note="Prélèvement contesté")
+    annual.refresh_from_db()
+    assert annual.status == ReceiptStatus.CANCELLED
+    # A new number covers the two payments still given; the refunded one is left out.
+    replacement = Receipt.objects.get(replaces=annual)
+    assert replacement.status == ReceiptStatus.ISSUED
+    assert replacement.amount_cents == 4000
+    assert set(replacement.donations.all()) == {payments[0], payments[2]}
+    assert replacement.number != annual.number
+    # Refunding the other two: the last receipt is cancelled, nothing replaces it.
+    services.donation_refund(actor=treasurer, donation=payments[0], note="Erreur")
+    last = Receipt.objects.get(replaces=replacement)
+    assert set(last.donations.all()) == {payments[2]}
+    services.donation_refund(actor=treasurer, donation=payments[2], note="Erreur")
+    last.refresh_from_db()
+    assert last.status == ReceiptStatus.CANCELLED
+    assert not Receipt.objects.filter(replaces=last).exists()
+    assert not Receipt.objects.filter(status=ReceiptStatus.ISSUED).exists()
+
+
 def test_bounced_cheque(login_as: Any) -> None:
     treasurer = login_as("treasurer")
     donation = services.donation_record_offline(
