@@ -388,3 +388,18 @@ def test_every_public_page_links_to_the_journey(client: Client) -> None:
     assert 'href="/je-n-aime-pas-donner/"' in client.get(reverse("blog:index")).content.decode()
     english = client.get(reverse("blog_en:index")).content.decode()
     assert 'href="/en/je-n-aime-pas-donner/"' in english
+
+
+def test_answer_queries_do_not_grow_with_variants(django_assert_num_queries: Any) -> None:
+    rebuttal = RebuttalFactory()
+    url = excuse_url(rebuttal.excuse)
+    Client().get(url)  # warm the organisation cache and create the day's row
+    # New visitors all drawn variant A (its day's row exists: one UPDATE).
+    with mock.patch.object(journey._random, "choice", side_effect=lambda rows: rows[0]):
+        # The excuse, its active variants, the day's count, the page's text.
+        with django_assert_num_queries(4):
+            assert Client().get(url).status_code == 200
+        for name in "BCDE":
+            RebuttalFactory(excuse=rebuttal.excuse, name=name, giving_page=GivingPageFactory())
+        with django_assert_num_queries(4):
+            assert Client().get(url).status_code == 200
