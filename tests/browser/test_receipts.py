@@ -11,17 +11,11 @@ from django.urls import reverse
 
 from essaim.giving.models import BatchStatus, Receipt, ReceiptBatch, ReceiptStatus
 from essaim.giving.receipts import receipt_cancel
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import make_user_for_role
 from tests.giving.factories import issued_receipt
 
 pytestmark = pytest.mark.browser
-
-# The browser fixtures live in tests/browser/conftest.py: this module uses them by name.
-browser = browser_conftest.browser
-new_context = browser_conftest.new_context
-sign_in = browser_conftest.sign_in
 
 PHONE = {
     "viewport": {"width": 360, "height": 740},
