@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from essaim.blog import seo
 from essaim.core.http import client_ip
 from essaim.core.selectors import organisation_get
+from essaim.giving.selectors import giving_page_for
 from essaim.referrals.links import attribution_from_request
 
 from . import missions, policies
@@ -106,6 +107,7 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page_url": page_url,
             "cover_url": cover_url,
             "event_json_ld": event,
+            "giving_page": giving_page_for(action=action),
         },
         status=status,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Sum, Value, When
 
 from essaim.blog.models import ConsentUse, Story
@@ -33,6 +35,18 @@ def giving_page_default() -> GivingPage | None:
 def giving_page_default_exists() -> bool:
     """Tell whether an active default giving page exists (one cheap query)."""
     return GivingPage.objects.filter(is_active=True, is_default=True).exists()
+
+
+def giving_page_for(*, action: Any = None, campaign: Any = None) -> GivingPage | None:
+    """Return the online giving page of an action or a campaign (the default one first)."""
+    pages = GivingPage.objects.filter(is_active=True).only("slug", "title")
+    if action is not None:
+        pages = pages.filter(action=action)
+    elif campaign is not None:
+        pages = pages.filter(campaign=campaign)
+    else:
+        return None
+    return pages.order_by("-is_default", "title", "id").first()
 
 
 def giving_page_public(slug: str) -> GivingPage | None:

@@ -30,7 +30,7 @@ from .links import (
     link_target,
     visit_record,
 )
-from .models import Campaign, Channel, InvitationStatus
+from .models import Campaign, Channel, GoalKind, InvitationStatus
 from .selectors import campaigns_progress
 
 # A browser's visits of one link count once a day: the codes it visited today ride in a
@@ -151,4 +151,13 @@ def campaign(request: HttpRequest, slug: str) -> HttpResponse:
     if found is None or not (found.is_public or can(request.user, "campaigns.manage")):
         raise Http404
     progress = campaigns_progress([found])[0]
-    return render(request, "referrals/public/campaign.html", {"campaign": found, "p": progress})
+    from essaim.giving.selectors import giving_page_default, giving_page_for
+
+    giving_page = giving_page_for(campaign=found)
+    if giving_page is None and found.goal_kind in (GoalKind.DONORS, GoalKind.MONTHLY_DONORS):
+        giving_page = giving_page_default()
+    return render(
+        request,
+        "referrals/public/campaign.html",
+        {"campaign": found, "p": progress, "giving_page": giving_page},
+    )

@@ -203,3 +203,17 @@ def test_cover_image_is_shared_as_open_graph_image(client, action_world):
     assert f'<meta property="og:image" content="http://testserver{action.cover.url}">' in html
     assert 'alt="Des bénévoles souriants"' in html
     assert 'name="twitter:card" content="summary_large_image"' in html
+
+
+def test_public_page_links_the_action_giving_page_when_one_is_online(client, action_world):
+    from tests.giving.factories import GivingPageFactory
+
+    action = action_world.actions["public"]
+    assert "Faire un don pour cette action" not in client.get(_url(action)).content.decode()
+    page = GivingPageFactory(title="Pour la maraude", slug="pour-la-maraude", action=action)
+    html = client.get(_url(action)).content.decode()
+    assert "Faire un don pour cette action" in html
+    assert 'href="/don/pour-la-maraude/"' in html
+    page.is_active = False
+    page.save()
+    assert "Faire un don pour cette action" not in client.get(_url(action)).content.decode()

@@ -192,3 +192,26 @@ def test_campaign_list_query_count_is_constant(
     with django_assert_num_queries(queries):
         response = staff_client.get(url)
     assert response.content.decode().count("<progress") == 11
+
+
+def test_campaign_page_offers_its_giving_page(client: Client) -> None:
+    from essaim.giving.models import GivingPage
+    from essaim.referrals.models import GoalKind
+    from tests.giving.factories import GivingPageFactory
+
+    members = CampaignFactory(goal_kind=GoalKind.MEMBERS)
+    donors = CampaignFactory(goal_kind=GoalKind.DONORS)
+    GivingPage.objects.update(is_default=False)
+    GivingPageFactory(slug="page-principale", is_default=True)
+
+    def html(campaign) -> str:
+        url = reverse("capillarity:campaign", kwargs={"slug": campaign.slug})
+        return client.get(url).content.decode()
+
+    # A recruitment of members calls to join; one of donors calls to give (default page).
+    assert "Je donne" not in html(members)
+    assert 'href="/don/page-principale/"' in html(donors)
+    # A campaign with its own giving page offers that one.
+    GivingPageFactory(slug="hiver", campaign=members)
+    assert 'href="/don/hiver/"' in html(members)
+    assert "Je rejoins le réseau" in html(members)
