@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import providers
+from .lifecycle import lifecycle_move
 from .models import (
     RECURRING_TRANSITIONS,
     Donation,
@@ -58,33 +59,27 @@ def recurring_transition(
     **fields: Any,
 ) -> RecurringGift:
     """Move a monthly gift along its declared lifecycle, with a history row."""
-    locked = RecurringGift.objects.select_for_update().get(pk=recurring.pk)
-    if to_status not in RECURRING_TRANSITIONS.get(locked.status, frozenset()):
-        raise ValidationError(
-            _("Un don mensuel « %(from)s » ne peut pas passer à « %(to)s ».")
-            % {
-                "from": RecurringStatus(locked.status).label,
-                "to": RecurringStatus(to_status).label
-                if to_status in RecurringStatus.values
-                else to_status,
-            }
+
+    def history(locked: RecurringGift, from_status: str) -> None:
+        RecurringChange.objects.create(
+            recurring=locked,
+            from_status=from_status,
+            to_status=to_status,
+            at=at,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            by_donor=by_donor,
+            note=note[:300],
         )
-    from_status = locked.status
-    locked.status = to_status
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *fields])
-    RecurringChange.objects.create(
-        recurring=locked,
-        from_status=from_status,
+
+    return lifecycle_move(
+        instance=recurring,
         to_status=to_status,
-        at=at,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        by_donor=by_donor,
-        note=note[:300],
+        transitions=RECURRING_TRANSITIONS,
+        statuses=RecurringStatus,
+        refusal=_("Un don mensuel « %(from)s » ne peut pas passer à « %(to)s »."),
+        fields=fields,
+        history=history,
     )
-    recurring.__dict__.update({"status": to_status, **fields})
-    return locked
 
 
 def recurring_activate(*, recurring: RecurringGift, at: datetime) -> bool:

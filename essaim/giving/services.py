@@ -24,6 +24,7 @@ from essaim.people.models import Person, Source
 
 from . import providers
 from .inputs import DonorInput, GiftSource
+from .lifecycle import lifecycle_move
 from .models import (
     DONATION_TRANSITIONS,
     Donation,
@@ -341,33 +342,27 @@ def donation_transition(
     **fields: Any,
 ) -> Donation:
     """Move a gift along its declared lifecycle, with a history row; refuse other moves."""
-    locked = Donation.objects.select_for_update().get(pk=donation.pk)
-    if to_status not in DONATION_TRANSITIONS.get(locked.status, frozenset()):
-        raise ValidationError(
-            _("Un don « %(from)s » ne peut pas passer à « %(to)s ».")
-            % {
-                "from": DonationStatus(locked.status).label,
-                "to": DonationStatus(to_status).label
-                if to_status in DonationStatus.values
-                else to_status,
-            }
+
+    def history(locked: Donation, from_status: str) -> None:
+        DonationChange.objects.create(
+            donation=locked,
+            from_status=from_status,
+            to_status=to_status,
+            at=at,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            event=event,
+            note=note[:300],
         )
-    from_status = locked.status
-    locked.status = to_status
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *fields])
-    DonationChange.objects.create(
-        donation=locked,
-        from_status=from_status,
+
+    return lifecycle_move(
+        instance=donation,
         to_status=to_status,
-        at=at,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        event=event,
-        note=note[:300],
+        transitions=DONATION_TRANSITIONS,
+        statuses=DonationStatus,
+        refusal=_("Un don « %(from)s » ne peut pas passer à « %(to)s »."),
+        fields=fields,
+        history=history,
     )
-    donation.__dict__.update({"status": to_status, **fields})
-    return locked
 
 
 def _attribution_of(donation: Donation) -> Attribution | None:
