@@ -16,7 +16,7 @@ from essaim.core.forms import EurosField
 from essaim.referrals.models import Campaign
 
 from .models import Frequency, GivingPage, SuggestedAmount
-from .pages import AmountRow
+from .pages import PAGE_FIELDS, AmountRow
 
 # Empty rows offered under the existing amounts (add amounts without JavaScript).
 EXTRA_AMOUNT_ROWS = 3
@@ -36,23 +36,7 @@ class GivingPageForm(forms.ModelForm[GivingPage]):
 
     class Meta:
         model = GivingPage
-        fields = [
-            "title",
-            "kind",
-            "intro",
-            "campaign",
-            "action",
-            "story",
-            "allow_one_off",
-            "allow_monthly",
-            "default_frequency",
-            "allow_free_amount",
-            "minimum_cents",
-            "goal_cents",
-            "is_default",
-            "is_active",
-            "thank_you_text",
-        ]
+        fields = list(PAGE_FIELDS)
         widgets = {
             "intro": forms.Textarea(attrs={"rows": 5}),
             "thank_you_text": forms.Textarea(attrs={"rows": 3}),
