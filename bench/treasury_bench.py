@@ -164,7 +164,9 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     pages = {
-        "dashboard": f"{reverse('treasury:dashboard')}?annee={year}",
+        # Computed afresh (as after a treasurer's change or the cache's minute), then cached.
+        "dashboard": f"{reverse('treasury:dashboard')}?annee={year}&recalculer=1",
+        "dashboard_cached": f"{reverse('treasury:dashboard')}?annee={year}",
         "gifts_first_page": reverse("treasury:gifts"),
         "gifts_search_name": f"{reverse('treasury:gifts')}?q=Nom123",
         "gifts_month": f"{reverse('treasury:gifts')}?month={year}-03&status=paid",

@@ -20,6 +20,7 @@ def lifecycle_move(
     refusal: str,
     fields: dict[str, Any],
     history: Callable[[M, str], object],
+    actor_is_person: bool = False,
 ) -> M:
     """Lock the row, check the move, save the status and fields, write the history row.
 
@@ -43,5 +44,11 @@ def lifecycle_move(
         setattr(locked, name, value)
     locked.save(update_fields=["status", "updated_at", *fields])
     history(locked, current)
+    if actor_is_person:
+        # A treasurer's change shows on the dashboard at once; the providers' changes (many,
+        # concurrent) do not write this shared row and show within the cache's minute.
+        from .treasury import figures_changed
+
+        figures_changed()
     instance.__dict__.update({"status": to_status, **fields})
     return locked

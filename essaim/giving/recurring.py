@@ -79,6 +79,7 @@ def recurring_transition(
         refusal=_("Un don mensuel « %(from)s » ne peut pas passer à « %(to)s »."),
         fields=fields,
         history=history,
+        actor_is_person=actor is not None and actor.is_authenticated,
     )
 
 

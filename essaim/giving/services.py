@@ -362,6 +362,7 @@ def donation_transition(
         refusal=_("Un don « %(from)s » ne peut pas passer à « %(to)s »."),
         fields=fields,
         history=history,
+        actor_is_person=actor is not None and actor.is_authenticated,
     )
 
 

@@ -53,7 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not 2000 <= year <= today.year + 1:
         raise Http404
     month_names = [str(MONTHS[m]) for m in range(1, 13)]
-    figures = treasury.year_figures(year, month_names=month_names)
+    figures = treasury.year_figures_cached(
+        year, month_names=month_names, fresh=request.GET.get("recalculer") == "1"
+    )
     chart = bar_chart(
         title=_("Dons reçus par mois en %(year)s (euros)") % {"year": year},
         desc=_("Total des dons payés, mois par mois ; le tableau à côté donne les chiffres."),

@@ -22,6 +22,7 @@ from essaim.giving.models import (
     ReceiptStatus,
 )
 from tests.giving.factories import (
+    DonationFactory,
     GivingPageFactory,
     OfflineDonationFactory,
     PaidDonationFactory,
@@ -75,7 +76,7 @@ def test_dashboard_queries_do_not_grow_with_gifts(
 ) -> None:
     client.force_login(login_as("treasurer"))
     year = timezone.localdate().year
-    url = reverse("treasury:dashboard") + f"?annee={year}"
+    url = reverse("treasury:dashboard") + f"?annee={year}&recalculer=1"
     PaidDonationFactory(referrer=PersonFactory(), campaign=CampaignFactory())
     client.get(url)  # the first request of a test creates the organisation row
     with django_assert_num_queries(DASHBOARD_QUERIES):
@@ -87,6 +88,48 @@ def test_dashboard_queries_do_not_grow_with_gifts(
         response = client.get(url)
     body = response.content.decode()
     assert "<svg" in body and "chart-table" in body
+
+
+def test_dashboard_figures_are_kept_a_minute_but_a_treasurer_s_change_shows_at_once(
+    client: Any, login_as: Any, django_assert_num_queries: Any
+) -> None:
+    from freezegun import freeze_time
+
+    from essaim.giving import services
+    from essaim.giving.inputs import DonorInput
+
+    treasurer = login_as("treasurer")
+    client.force_login(treasurer)
+    url = reverse("treasury:dashboard")
+    PaidDonationFactory(amount_cents=3000)
+    assert client.get(url).context["figures"].total_cents == 3000
+    # From the cache: the figures' queries are not run again.
+    with django_assert_num_queries(DASHBOARD_QUERIES - DASHBOARD_FIGURE_QUERIES):
+        assert client.get(url).context["figures"].total_cents == 3000
+    # A payment confirmed by a provider (no person acting) shows within the minute…
+    pending = DonationFactory(amount_cents=1000)
+    services.donation_mark_paid(donation=pending, at=timezone.now())
+    assert client.get(url).context["figures"].total_cents == 3000
+    assert client.get(url + "?recalculer=1").context["figures"].total_cents == 4000
+    services.donation_mark_paid(donation=DonationFactory(amount_cents=500), at=timezone.now())
+    with freeze_time(timezone.now() + dt.timedelta(seconds=61)):
+        assert client.get(url).context["figures"].total_cents == 4500
+    # …and a treasurer's own entry at once.
+    services.donation_record_offline(
+        actor=treasurer,
+        donor=DonorInput(
+            given_name="Léa",
+            family_name="Martin",
+            email="lea@exemple.fr",
+            address_line1="1 rue des Lilas",
+            postal_code="69001",
+            city="Lyon",
+        ),
+        amount_cents=2000,
+        payment_method="cheque",
+        given_on=timezone.localdate(),
+    )
+    assert client.get(url).context["figures"].total_cents == 6500
 
 
 def test_dashboard_refuses_a_strange_year(client: Any, login_as: Any) -> None:
@@ -296,6 +339,9 @@ def test_reconcile_query_count_is_constant(
     assert len(response.context["page"].object_list) == 7
 
 
-DASHBOARD_QUERIES = 12
+# Session, user, roles, the figures' version… and the figures themselves (years, totals,
+# groups, campaign and page titles, relays, monthly schedules), read from the cache.
+DASHBOARD_QUERIES = 13
+DASHBOARD_FIGURE_QUERIES = 8
 LIST_QUERIES = 9
 RECONCILE_QUERIES = 7
