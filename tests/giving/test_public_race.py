@@ -10,8 +10,8 @@ from django.urls import reverse
 from essaim.giving.forms import form_key_new
 from essaim.giving.models import Donation
 from essaim.people.models import Person
+from tests.concurrency import race
 from tests.giving.factories import GivingPageFactory, SuggestedAmountFactory
-from tests.giving.test_services_race import race
 
 pytestmark = [
     pytest.mark.postgres,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.giving.models import Donation, Receipt, ReceiptCounter
 from essaim.giving.receipts import receipt_issue_for_donation
 from essaim.giving.services import donation_mark_paid
+from tests.concurrency import race
 from tests.giving.factories import DonationFactory, PaidDonationFactory
 
 pytestmark = [
@@ -24,28 +24,6 @@ pytestmark = [
 ]
 
 CONCURRENT = 50
-
-
-def race(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run the jobs in threads released together; return their results (or exceptions)."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        try:
-            start.wait(30)
-            results[index] = job()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
 
 
 def assert_gapless(year: int, count: int) -> None:
@@ -66,7 +44,7 @@ def test_fifty_concurrent_payment_confirmations_number_gaplessly() -> None:
             donation=Donation.objects.get(pk=gift_id), at=at, provider_reference=f"race_{gift_id}"
         )
 
-    results = race([confirm(gift.pk) for gift in gifts])
+    results = race(*[confirm(gift.pk) for gift in gifts])
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert Receipt.objects.count() == CONCURRENT
@@ -86,7 +64,7 @@ def test_first_receipts_of_a_new_year_create_the_counter_once() -> None:
 
         return job
 
-    results = race([issue(gift.pk) for gift in gifts])
+    results = race(*[issue(gift.pk) for gift in gifts])
     assert not [r for r in results if isinstance(r, Exception)]
     assert_gapless(2031, 20)
 
@@ -98,7 +76,7 @@ def test_the_same_payment_confirmed_twice_at_once_gets_one_receipt() -> None:
         with transaction.atomic():
             return receipt_issue_for_donation(donation=Donation.objects.get(pk=gift.pk))
 
-    results = race([job for _ in range(8)])
+    results = race(*[job for _ in range(8)])
     assert not [r for r in results if isinstance(r, Exception)]
     assert Receipt.objects.filter(year=2032).count() == 1
     assert_gapless(2032, 1)

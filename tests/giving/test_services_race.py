@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from essaim.giving import services
@@ -21,6 +18,7 @@ from essaim.giving.models import (
     RecurringGift,
 )
 from essaim.people.models import Person
+from tests.concurrency import race
 from tests.giving.factories import GivingPageFactory
 
 pytestmark = [
@@ -30,28 +28,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
     ),
 ]
-
-
-def race(*jobs: Callable[[], object]) -> list[object]:
-    """Run the jobs in threads released together; return their results (or exceptions)."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        try:
-            start.wait(10)
-            results[index] = job()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def _start(page_id: int, frequency: str) -> services.CheckoutStart:

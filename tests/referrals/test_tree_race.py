@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from essaim.people.models import Person
 from essaim.referrals.tree import referral_attribute, referral_correct
+from tests.concurrency import race
 from tests.people.factories import PersonFactory
 from tests.referrals.test_tree import assert_consistent
 
@@ -22,28 +20,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
     ),
 ]
-
-
-def race(*jobs: Callable[[], object]) -> list[object]:
-    """Run the jobs in threads released together; return their results (or exceptions)."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        try:
-            start.wait(10)
-            results[index] = job()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def fresh(person: Person) -> Person:
