@@ -118,3 +118,21 @@ def test_populate_adds_actions_missions_and_practice_sheets():
     per_sheet = populate.CIRCLES_PER_SHEET
     assert sheets.count() == -(-with_members.count() // per_sheet)  # one per 20, rounded up
     assert all(sheet.tags.exists() and sheet.search_text for sheet in sheets)
+
+
+def test_only_runs_the_named_sections():
+    from essaim.people.models import Person
+
+    call_command(
+        "populate", "--persons", "120", "--only", "people", "referrals", "--seed", "3", verbosity=0
+    )
+    assert Person.objects.count() == 120
+    assert not Circle.objects.exists()
+    assert Person.objects.filter(referred_by__isnull=False).exists()
+
+
+def test_only_refuses_an_unknown_section():
+    from essaim.core.populate import populate
+
+    with pytest.raises(ValueError, match="Unknown sections: cirles"):
+        populate(persons=1, only=["cirles"])

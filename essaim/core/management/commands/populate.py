@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from essaim.core.populate import populate
+from essaim.core.populate import SECTIONS, populate
 
 
 class Command(BaseCommand):
@@ -31,6 +31,12 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="Random seed (same seed, same data)."
         )
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per bulk insert.")
+        parser.add_argument(
+            "--only",
+            nargs="+",
+            choices=[name for name, _ in SECTIONS],
+            help="Run only these sections (default: all).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         persons = options["persons"]
@@ -48,6 +54,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             batch_size=max(1, options["batch_size"]),
             log=self.stdout.write,
+            only=options["only"],
         )
         summary = ", ".join(f"{name}: {count}" for name, count in counts.items())
         self.stdout.write(
