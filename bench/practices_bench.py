@@ -216,7 +216,8 @@ def one_search(user, query: str) -> tuple[float, int]:
 
     t = time.perf_counter()
     search = library_search(user=user, query=query, sort="relevance")
-    page = CappedPaginator(search.sheets, SHEETS_PER_PAGE).get_page(1)
+    paginator = CappedPaginator(search.sheets, SHEETS_PER_PAGE, known_count=search.count)
+    page = paginator.get_page(1)
     rows = list(page.object_list)
     for sheet in rows:
         list(sheet.tags.all())

@@ -50,8 +50,15 @@ COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A count the search already made (its candidates): no count query then.
+        self.known_count = known_count
+
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return min(self.known_count, COUNT_CAP + 1)
         sheets = cast(QuerySet[PracticeSheet], self.object_list)
         return sheets.order_by()[: COUNT_CAP + 1].count()
 
@@ -107,7 +114,8 @@ def library(request: HttpRequest) -> HttpResponse:
     search = library_search(
         user=request.user, query=query, tag=tag, circle=circle, sort=sort, drafts=drafts
     )
-    page = CappedPaginator(search.sheets, SHEETS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(search.sheets, SHEETS_PER_PAGE, known_count=search.count)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for sheet in page.object_list:
         sheet.title_marked = highlight(sheet.title, search.words)  # type: ignore[attr-defined]
