@@ -1219,6 +1219,12 @@ def populate(
         log(f"{name}…")
         section(ctx)
     analyze(ctx.tables)
+    if "referrals" not in wanted:
+        # People were bulk-written: count their arrivals in the network figures' totals
+        # (the referrals section counts everything it wrote itself).
+        from essaim.referrals.tally import network_tally_rebuild
+
+        network_tally_rebuild()
     # Written without the services: invalidate the cached public pages, as they would.
     from essaim.core.pagecache import bump
 

@@ -120,6 +120,12 @@ def _enqueue_invitations_expire() -> object:
     return invitations_expire.enqueue()
 
 
+def _enqueue_network_tally_check() -> object:
+    from essaim.referrals.tasks import network_tally_check
+
+    return network_tally_check.enqueue()
+
+
 def _enqueue_giving_recurring_charge() -> object:
     from essaim.giving.tasks import giving_recurring_charge
 
@@ -161,6 +167,11 @@ JOBS: dict[str, Job] = {
     ),
     # Unanswered invitations lose their address after the retention period (issue #5), daily.
     "invitations_expire": Job("invitations_expire", time(3, 30), None, _enqueue_invitations_expire),
+    # The network figures' running totals recounted from the tables (a safety net: the
+    # services keep them exact), nightly (issue #5).
+    "network_tally_check": Job(
+        "network_tally_check", time(3, 50), None, _enqueue_network_tally_check
+    ),
     # Monthly gifts Essaim charges itself (the demo provider's): the due month, daily (#7).
     "giving_recurring_charge": Job(
         "giving_recurring_charge", time(6, 10), None, _enqueue_giving_recurring_charge

@@ -842,6 +842,9 @@ class _Batcher:
             if person.email:
                 new_people[key] = entry
         Person.objects.bulk_create([person for person, _tags in new_list], batch_size=1000)
+        from essaim.referrals.tally import person_presence, tally_add
+
+        tally_add(change for person, _tags in new_list for change in person_presence(person, 1))
         if updated_fields:
             Person.objects.bulk_update(
                 list(updated.values()),

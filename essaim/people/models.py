@@ -68,7 +68,7 @@ class Person(TimeStampedModel):
     given_name = models.CharField(_("prénom"), max_length=100, blank=True)
     family_name = models.CharField(_("nom"), max_length=100, blank=True)
     # Not unique: a couple may share one address.
-    email = models.EmailField(_("adresse e-mail"), max_length=254, blank=True, db_index=True)
+    email = models.EmailField(_("adresse e-mail"), max_length=254, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
     address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
@@ -76,21 +76,19 @@ class Person(TimeStampedModel):
     city = models.CharField(_("ville"), max_length=100, blank=True)
     country = models.CharField(_("pays"), max_length=2, default="FR")
 
-    is_member = models.BooleanField(_("adhérent"), default=False, db_index=True)
-    is_volunteer = models.BooleanField(_("bénévole"), default=False, db_index=True)
-    is_donor = models.BooleanField(_("donateur"), default=False, db_index=True)
-    is_sympathiser = models.BooleanField(_("sympathisant"), default=False, db_index=True)
+    is_member = models.BooleanField(_("adhérent"), default=False)
+    is_volunteer = models.BooleanField(_("bénévole"), default=False)
+    is_donor = models.BooleanField(_("donateur"), default=False)
+    is_sympathiser = models.BooleanField(_("sympathisant"), default=False)
 
     tags = models.ManyToManyField(
         Tag, verbose_name=_("étiquettes"), blank=True, related_name="people"
     )
     source = models.CharField(
-        _("origine"), max_length=20, choices=Source.choices, default=Source.MANUAL, db_index=True
+        _("origine"), max_length=20, choices=Source.choices, default=Source.MANUAL
     )
     source_detail = models.CharField(_("précision sur l'origine"), max_length=200, blank=True)
-    last_contact_at = models.DateTimeField(
-        _("dernier contact"), null=True, blank=True, db_index=True
-    )
+    last_contact_at = models.DateTimeField(_("dernier contact"), null=True, blank=True)
 
     newsletter_consent = models.BooleanField(_("accepte la lettre d'information"), default=False)
     newsletter_consent_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
@@ -119,6 +117,8 @@ class Person(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referrals",
+        # Served by people_person_tree_children_idx (referred_by_id, downline_count, id).
+        db_index=False,
     )
     referred_at = models.DateTimeField(_("arrivé par parrainage le"), null=True, blank=True)
     referral_path = models.CharField(max_length=1000, blank=True, editable=False, db_index=True)
@@ -135,7 +135,20 @@ class Person(TimeStampedModel):
         indexes = [
             models.Index(fields=["family_name", "given_name", "id"], name="people_person_name_idx"),
             models.Index(fields=["-created_at"], name="people_person_created_idx"),
+            models.Index(fields=["email"], name="people_person_email_idx"),
+            # The directory filtered by role, in its name order: only that role's people.
+            *(
+                models.Index(
+                    fields=["family_name", "given_name", "id"],
+                    condition=models.Q(**{field: True}),
+                    name=f"people_person_{role}_idx",
+                )
+                for field, role in ROLE_FIELDS
+            ),
         ]
+        # Every index is written again when a person's row moves to a new version (any
+        # change of an indexed column, e.g. a referral path): no index nobody reads (no
+        # LIKE variants, none on source or last contact, no lone booleans).
 
     def __str__(self) -> str:
         return self.full_name or self.email or f"#{self.pk}"

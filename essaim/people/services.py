@@ -69,6 +69,7 @@ def person_create(
     person.refresh_search_text()
     person.full_clean(exclude=["user"])
     person.save()
+    _tally_presence(person, 1)
     if tags:
         person.tags.set(tags)
     if tag_names is not None:
@@ -159,7 +160,15 @@ def person_ensure_for_user(
     _apply_consent(person, newsletter_consent, consent_proof)
     person.refresh_search_text()
     person.save()
+    _tally_presence(person, 1)
     return person
+
+
+def _tally_presence(person: Person, sign: int) -> None:
+    """Count a person in (1) or out of (-1) the network's figures (arrivals by month...)."""
+    from essaim.referrals.tally import person_presence, tally_add
+
+    tally_add(person_presence(person, sign))
 
 
 def person_touch(*, person: Person) -> None:
@@ -283,8 +292,11 @@ def person_merge(*, actor: User | None, keep: Person, duplicate: Person) -> Pers
 
     referral_merge(keep=keep, duplicate=duplicate)
     _move_relations(keep=keep, duplicate=duplicate)
+    # The duplicate leaves the figures as it stands now (the tree merge detached it).
+    _tally_presence(Person.objects.get(pk=duplicate.pk), -1)
     duplicate.delete()
     keep.refresh_from_db(fields=list(TREE_FIELDS))
+    _tally_presence(keep, -1)
     for name, value in plan.values.items():
         setattr(keep, name, value)
     if plan.move_account:
@@ -293,6 +305,8 @@ def person_merge(*, actor: User | None, keep: Person, duplicate: Person) -> Pers
     keep.save()
     # created_at is auto_now_add: save() keeps our value, but make the intent explicit.
     Person.objects.filter(pk=keep.pk).update(created_at=plan.values["created_at"])
+    keep.created_at = plan.values["created_at"]
+    _tally_presence(keep, 1)
     keep.tags.set(tags)
     audit_record(actor=actor, action="person.merge", target=keep, details=summary)
     return keep
@@ -327,6 +341,7 @@ def person_erase(*, actor: User | None, person: Person) -> Person:
             _("Vous ne pouvez pas effacer votre propre fiche : demandez à un autre administrateur.")
         )
     hidden = {v for v in (str(person), person.full_name, person.email) if v}
+    _tally_presence(person, -1)
     story_ids = _withdraw_story_consents(actor=actor, person=person)
     if story_ids:
         # The withdrawal's audit rows name the person on the story: keep the facts only.

@@ -41,6 +41,7 @@ from .models import (
     ReferralEventKind,
     ReferralLink,
 )
+from .tally import VISITS, tally_add
 
 COOKIE_NAME = "essaim_ref"
 COOKIE_SALT = "essaim.referrals.attribution"
@@ -148,11 +149,13 @@ def link_target(link: ReferralLink) -> str:
     return reverse("account_signup")
 
 
+@transaction.atomic
 def visit_record(
     *, link: ReferralLink, channel: str = Channel.LINK, day: date | None = None
 ) -> None:
     """Count one visit of a link for its day and channel (race-safe, no visitor data)."""
     day = day or timezone.localdate()
+    tally_add([(VISITS, day.strftime("%Y-%m"), 1, 0)])
     rows = LinkVisitDay.objects.filter(link=link, day=day, channel=channel)
     if rows.update(count=F("count") + 1):
         return

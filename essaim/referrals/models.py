@@ -174,10 +174,29 @@ class ReferralEvent(models.Model):
             models.Index(fields=["referrer", "kind"]),
             models.Index(fields=["campaign", "kind"]),
             models.Index(fields=["kind", "created_at"]),
+            # Distinct people who volunteered or gave, read from the index alone.
+            models.Index(fields=["kind", "person"], name="referrals_event_kind_person"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind}"
+
+
+class NetworkTally(models.Model):
+    """One running total of the whole-network figures (see essaim.referrals.tally)."""
+
+    metric = models.CharField(max_length=12)
+    key = models.CharField(max_length=80)
+    count = models.BigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "key"], name="referrals_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.key}: {self.count}"
 
 
 class InvitationStatus(models.TextChoices):

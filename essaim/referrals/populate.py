@@ -32,6 +32,7 @@ from .models import (
     ReferralEventKind,
     ReferralLink,
 )
+from .tally import network_tally_rebuild
 from .tree import TREE_COLUMNS, tree_bulk_write, tree_compute
 
 ROOT_SHARE = 0.35
@@ -145,6 +146,9 @@ def populate_referral_tree(
     counts["referred"] = sum(1 for pid in new_ids if parents[pid] is not None)
     counts["max_depth"] = max(state.depths[pid] for pid in new_ids)
     log(f"  activité écrite ({time.monotonic() - started:.0f} s)")
+    # People, events and visits were bulk-written: count the network figures' totals.
+    network_tally_rebuild()
+    log(f"  totaux des chiffres comptés ({time.monotonic() - started:.0f} s)")
     return counts
 
 

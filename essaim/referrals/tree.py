@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Value
+from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from essaim.core.services import audit_record
 from essaim.people.models import Person
 
 from .models import Campaign, Channel, ReferralEvent, ReferralEventKind, ReferralLink
+from .tally import EVENT, REFERRED, event_key, month_key, subtree_moved, tally_add
 
 SEGMENT_WIDTH = 7
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -169,6 +170,14 @@ def _move(person: Person, new_parent: Person | None) -> None:
         rows = Person.objects.filter(subtree_q(old_path))
         if not person.downline_count:
             rows = Person.objects.filter(pk=person.pk)
+        # The figures' people by generation (erased people left out): before the move.
+        histogram = dict(
+            rows.filter(erased_at__isnull=True)
+            .values_list("referral_depth")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        tally_add(subtree_moved(histogram, delta))
         # One statement for the whole subtree: new prefix + the rest of each path.
         rows.update(
             referral_path=Concat(Value(new_path), Substr("referral_path", len(old_path) + 1)),
@@ -176,6 +185,22 @@ def _move(person: Person, new_parent: Person | None) -> None:
         )
     person.referral_path = new_path
     person.referral_depth = new_depth
+
+
+def _referred(person: Person, at: datetime | None, sign: int) -> list[tuple[str, str, int, int]]:
+    """Return the monthly referral tally change of a person becoming (un)referred."""
+    if person.erased_at is not None or at is None:
+        return []
+    return [(REFERRED, month_key(at), sign, 0)]
+
+
+def _shape_changed() -> None:
+    """Tell the cached generations of big downlines that people moved inside a tree."""
+    from essaim.core.pagecache import bump
+
+    from .figures import TREE_SHAPE_KEY
+
+    bump(TREE_SHAPE_KEY)
 
 
 def _copy_tree_fields(source: Person, target: Person) -> None:
@@ -224,6 +249,7 @@ def referral_attribute(
     target.referred_by_id = parent.pk
     target.referred_at = at
     Person.objects.filter(pk=target.pk).update(referred_by=parent, referred_at=at)
+    tally_add(_referred(target, at, 1))
     _copy_tree_fields(target, person)
     audit_record(
         actor=None,
@@ -272,11 +298,14 @@ def referral_correct(
         raise ValidationError(refusal)
     old = locked.get(old_id) if old_id is not None else None
     _move(target, parent)
+    changes = _referred(target, target.referred_at, -1) if old_id is not None else []
     target.referred_by_id = parent.pk if parent is not None else None
     target.referred_at = timezone.now() if parent is not None else None
     Person.objects.filter(pk=target.pk).update(
         referred_by=target.referred_by_id, referred_at=target.referred_at
     )
+    tally_add(changes + _referred(target, target.referred_at, 1))
+    _shape_changed()
     # What the person did is credited to whoever brought them in: follow the correction.
     moved_events = ReferralEvent.objects.filter(person=target).update(referrer=parent)
     _copy_tree_fields(target, person)
@@ -293,6 +322,7 @@ def referral_correct(
     )
 
 
+@transaction.atomic
 def referral_event_record(
     *,
     person: Person,
@@ -311,7 +341,7 @@ def referral_event_record(
     if amount_cents < 0:
         raise ValidationError(_("Le montant ne peut pas être négatif."))
     referrer_id = Person.objects.filter(pk=person.pk).values_list("referred_by", flat=True).first()
-    return ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         person=person,
         referrer_id=referrer_id,
         kind=kind,
@@ -321,6 +351,8 @@ def referral_event_record(
         amount_cents=amount_cents,
         created_at=at,
     )
+    tally_add([(EVENT, event_key(channel, event.campaign_id, kind), 1, amount_cents)])
+    return event
 
 
 def referral_subscription_credit(*, person: Person, at: datetime | None = None) -> bool:
@@ -374,12 +406,14 @@ def referral_merge(*, keep: Person, duplicate: Person) -> None:
     if dup_parent_id is not None:
         _move(dup, None)
         Person.objects.filter(pk=dup.pk).update(referred_by=None, referred_at=None)
+        tally_add(_referred(dup, dup_referred_at, -1))
     kept = fresh(keep.pk)
     detached_keep = False
     if kept.referral_path.startswith(dup.referral_path):
         # The kept person was below the duplicate: lift them out first.
         _move(kept, None)
         Person.objects.filter(pk=kept.pk).update(referred_by=None, referred_at=None)
+        tally_add(_referred(kept, kept.referred_at, -1) if kept.referred_by_id else [])
         detached_keep = True
     children = list(
         Person.objects.filter(referred_by=dup.pk).order_by("pk").values_list("pk", flat=True)
@@ -397,7 +431,9 @@ def referral_merge(*, keep: Person, duplicate: Person) -> None:
             Person.objects.filter(pk=kept.pk).update(
                 referred_by=parent.pk, referred_at=dup_referred_at
             )
+            tally_add(_referred(kept, dup_referred_at, 1))
             inherited = parent.pk
+    _shape_changed()
     audit_record(
         actor=None,
         action="referral.merge",
@@ -512,7 +548,17 @@ def referrals_rebuild(*, batch_size: int = 5000, log: Any = None) -> dict[str, i
                 "direct_referrals_count",
             ),
         )
-    return {"persons": len(parents), "changed": len(changed), "loops_broken": len(state.broken)}
+    _shape_changed()
+    # Generations follow the depths just written: recount the figures' running totals.
+    from .tally import network_tally_rebuild
+
+    tallies = network_tally_rebuild()
+    return {
+        "persons": len(parents),
+        "changed": len(changed),
+        "loops_broken": len(state.broken),
+        "tallies_fixed": tallies,
+    }
 
 
 TREE_COLUMNS = (

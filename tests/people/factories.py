@@ -16,6 +16,7 @@ class TagFactory(factory.django.DjangoModelFactory[Tag]):
 class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     # Neutral, unique defaults: a random real name or town ("Michel", "Saint-Michel") would
     # match the searches tests make and fail them now and then.
@@ -30,3 +31,11 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
             given_name=p.given_name, family_name=p.family_name, email=p.email, city=p.city
         )
     )
+
+    @factory.post_generation
+    def network_tally(self, create: bool, extracted: object, **kwargs: object) -> None:
+        # As person_create does: the person counts in the network figures' arrivals.
+        if create:
+            from essaim.referrals.tally import person_presence, tally_add
+
+            tally_add(person_presence(self, 1))

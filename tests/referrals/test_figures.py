@@ -16,7 +16,9 @@ from essaim.referrals.figures import (
     network_figures,
     network_figures_compute,
 )
+from essaim.referrals.links import visit_record
 from essaim.referrals.models import Channel, LinkVisitDay, ReferralEventKind
+from essaim.referrals.tally import network_tally_rebuild
 from essaim.referrals.tree import referral_attribute, referral_event_record
 from tests.people.factories import PersonFactory
 from tests.referrals.factories import CampaignFactory, ReferralLinkFactory
@@ -69,6 +71,8 @@ def test_k_factor_is_referred_this_month_over_arrivals_last_month() -> None:
     last_month = this_month - timedelta(days=20)
     base = [PersonFactory() for _ in range(4)]
     Person.objects.filter(pk__in=[p.pk for p in base]).update(created_at=last_month)
+    # Written around the services: recount the running totals, as a bulk load does.
+    network_tally_rebuild()
     for parent in base[:2]:
         attach(PersonFactory(), parent, at=this_month)
     figures = network_figures_compute()
@@ -84,7 +88,8 @@ def test_k_factor_is_referred_this_month_over_arrivals_last_month() -> None:
 def test_funnel_relays_channels_and_campaigns() -> None:
     relay = PersonFactory(given_name="Grand", family_name="Relais")
     link = ReferralLinkFactory(owner=relay)
-    LinkVisitDay.objects.create(link=link, day=timezone.localdate(), count=40)
+    LinkVisitDay.objects.create(link=link, day=timezone.localdate(), count=39)
+    visit_record(link=link)
     campaign = CampaignFactory(title="Hiver solidaire", target=50)
     now = timezone.now()
     kids = [PersonFactory() for _ in range(5)]
@@ -99,6 +104,7 @@ def test_funnel_relays_channels_and_campaigns() -> None:
     referral_event_record(
         person=kids[1], kind=ReferralEventKind.SIGNED_UP, at=now, channel=Channel.EMAIL
     )
+    network_tally_rebuild()  # the 39 visits written directly
     figures = network_figures_compute()
     assert (figures.visits, figures.signups, figures.active) == (40, 6, 1)
     assert figures.top_by_downline[0]["name"] == "Grand Relais"
@@ -142,3 +148,31 @@ def test_stale_figures_are_shown_while_one_background_refresh_runs(monkeypatch) 
     real_task.call("full")
     assert network_figures().referred == 2
     assert first.referred == 1
+
+
+def test_big_downlines_keep_their_generations_until_the_tree_changes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from essaim.referrals import figures as module
+    from essaim.referrals.tree import referral_correct
+
+    monkeypatch.setattr(module, "GENERATIONS_CACHED_FROM", 2)
+    relay, a, b, c = (PersonFactory() for _ in range(4))
+    attach(a, relay)
+    attach(b, relay)
+    attach(c, a)
+    relay.refresh_from_db()
+    assert [(g.number, g.people) for g in downline_generations(relay)] == [(1, 2), (2, 1)]
+    with CaptureQueriesContext(connection) as hit:
+        assert [(g.number, g.people) for g in downline_generations(relay)] == [(1, 2), (2, 1)]
+    assert len(hit) == 1  # the tree-shape version only
+    # Same size, new shape: c moves up to the first generation.
+    referral_correct(actor=None, person=c, referrer=relay, note="erreur")
+    relay.refresh_from_db()
+    assert relay.downline_count == 3
+    assert [(g.number, g.people) for g in downline_generations(relay)] == [(1, 3)]
+    # A new arrival below changes the size, hence the key.
+    attach(PersonFactory(), b)
+    relay.refresh_from_db()
+    assert [(g.number, g.people) for g in downline_generations(relay)] == [(1, 3), (2, 1)]

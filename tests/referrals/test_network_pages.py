@@ -284,7 +284,7 @@ def test_overview_queries_constant_in_rows_and_cached(
         client.get(url + "?recalculer=1")
     # From the cache: no figure query at all, only the session and user.
     warm = _count(client, url)
-    assert warm <= cold - 7
+    assert warm <= cold - 6
     # A second forced computation within the minute is served from the cache.
     with django_assert_num_queries(warm):
         client.get(url + "?recalculer=1")

@@ -59,6 +59,20 @@ def assert_consistent() -> None:
             # Never touched by the tree: a root not yet computed (same as its own segment).
             path = segment(pk)
         assert (path, depth, down, direct) == want, pk
+    # The whole-network figures' running totals, kept by the same services, are exact too.
+    assert_tallies_exact()
+
+
+def assert_tallies_exact() -> None:
+    from essaim.referrals.tally import network_tally_scan, tally_read
+
+    stored = {
+        (metric, key): value
+        for metric, keys in tally_read().items()
+        for key, value in keys.items()
+        if value != (0, 0)
+    }
+    assert stored == network_tally_scan()
 
 
 def chain(length: int) -> list[Person]:

@@ -13,7 +13,8 @@ from essaim.referrals.tree import referrals_rebuild
 class Command(BaseCommand):
     help = (
         "Recompute the referral tree's paths, depths and cached counts from referred_by "
-        "(after a bulk load, or to repair them); loops are broken by detaching one person."
+        "and the network figures' running totals (after a bulk load, or to repair them); "
+        "loops are broken by detaching one person."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         result = referrals_rebuild(batch_size=max(1, options["batch_size"]), log=self.stdout.write)
+        self.stdout.write(f"  {result['tallies_fixed']} totaux des chiffres du réseau corrigés")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result['persons']} personnes, {result['changed']} recalculées, "
