@@ -108,3 +108,25 @@ def test_relevance_queries_constant(client, action_world, django_assert_num_quer
     with django_assert_num_queries(9 if connection.vendor == "postgresql" else 10):
         response = client.get(LIST, {"q": "maraudes"})
     assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # "avec" is a French stop word, "ganiser" is inside "Organiser": no full-text match,
+        # the folded title and summary hold them.
+        ("avec", ["Organiser une maraude du soir"]),
+        ("ganiser", ["Organiser une maraude du soir"]),
+    ],
+)
+def test_words_the_full_text_misses_are_found_in_the_folded_text(ranked, query, found):
+    search = library_search(user=ranked.users["member"], query=query, sort="relevance")
+    assert [s.title for s in search.sheets] == found
+    assert search.corrected == ""
+
+
+def test_each_match_is_listed_once(ranked):
+    search = library_search(user=ranked.users["member"], query="maraude", sort="relevance")
+    titles = [s.title for s in search.sheets]
+    assert sorted(titles) == sorted(set(titles))
+    assert len(titles) == 4
