@@ -9,8 +9,8 @@ Plain timer (time.perf_counter) in one process against a database filled by
         .venv/bin/python bench/referrals_bench.py
 
 Measured:
-- whole-network figures computed from scratch (``network_figures_compute``) and served
-  from the cache (``network_figures``, Django's local-memory cache here);
+- whole-network figures (``network_figures_compute``: running totals and a few index
+  counts, no cache);
 - one person's downline counts by generation (``downline_generations``) for random
   people with a downline, the biggest relay and the head of the 40-generation chain;
 - re-parenting a subtree of about 1,000 people (``referral_correct``, committed) and back;
@@ -74,9 +74,9 @@ def main() -> None:
     from essaim.referrals.figures import (
         _downline_generations,
         downline_generations,
-        network_figures,
         network_figures_compute,
     )
+    from essaim.referrals.models import TreePosition
     from essaim.referrals.tree import referral_correct
 
     # No setup_test_environment(): it instruments template rendering (slower).
@@ -89,10 +89,8 @@ def main() -> None:
     }
     print(f"{connection.vendor}: {results['persons']:,} persons, {results['referred']:,} referred")
 
-    # Whole-network figures: from scratch, then from the cache.
-    results["figures_cold"] = timed(network_figures_compute, max(5, args.repeat // 3))
-    network_figures(refresh=True)
-    results["figures_cached"] = timed(network_figures, args.repeat)
+    # Whole-network figures, as the overview page reads them (running totals, no cache).
+    results["figures"] = timed(network_figures_compute, args.repeat)
 
     # One person's downline counts.
     max_id = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -113,11 +111,11 @@ def main() -> None:
     results["downline_biggest_uncached"] = timed(lambda: _downline_generations(biggest), 20)
     results["downline_biggest"] = timed(lambda: downline_generations(biggest), args.repeat)
     results["downline_biggest_size"] = biggest.downline_count
-    deepest = Person.objects.order_by("-referral_depth").first()
+    deepest = TreePosition.objects.order_by("-depth").first()
     assert deepest is not None
-    head = Person.objects.get(pk=int(deepest.referral_path[-40 * 7 : -39 * 7], 36))
+    head = Person.objects.get(pk=int(deepest.path[-40 * 7 : -39 * 7], 36))
     results["downline_chain_head"] = timed(lambda: downline_generations(head), args.repeat)
-    results["max_depth"] = deepest.referral_depth
+    results["max_depth"] = deepest.depth
 
     # Re-parenting a ~1,000-person subtree, and back.
     mover = (
@@ -165,8 +163,8 @@ def main() -> None:
             reverse("network:children", kwargs={"pk": relay.pk}),
             {"HTTP_HX_REQUEST": "true"},
         ),
-        "tree_page_deep_leaf": (f"{reverse('network:tree')}?depuis={deepest.pk}", {}),
-        "overview_page_cached": (reverse("network:overview"), {}),
+        "tree_page_deep_leaf": (f"{reverse('network:tree')}?depuis={deepest.person_id}", {}),
+        "overview_page": (reverse("network:overview"), {}),
     }
     for name, (url, extra) in pages.items():
         for _ in range(3):

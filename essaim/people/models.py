@@ -107,9 +107,8 @@ class Person(TimeStampedModel):
     )
     erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
     # Capillarity (essaim/referrals): who brought this person in. `referred_by` is the
-    # truth; `referral_path` (the ids of the ancestors and the person, each as a
-    # fixed-width base-36 segment) and the cached counts exist for fast downline queries
-    # and are kept correct only by essaim.referrals.tree's services.
+    # truth; the cached counts (and the path and depth, in referrals.TreePosition) exist
+    # for fast downline queries and are kept correct only by essaim.referrals.tree.
     referred_by = models.ForeignKey(
         "self",
         verbose_name=_("amené par"),
@@ -121,12 +120,15 @@ class Person(TimeStampedModel):
         db_index=False,
     )
     referred_at = models.DateTimeField(_("arrivé par parrainage le"), null=True, blank=True)
-    referral_path = models.CharField(max_length=1000, blank=True, editable=False, db_index=True)
-    referral_depth = models.PositiveSmallIntegerField(default=0, editable=False)
     downline_count = models.PositiveIntegerField(default=0, editable=False)
     direct_referrals_count = models.PositiveIntegerField(default=0, editable=False)
     # Folded copy of name, email and city: accent-insensitive search without a function index.
     search_text = models.CharField(max_length=600, blank=True, editable=False)
+
+    # Not columns: the person's referrals.TreePosition, copied here by the tree services
+    # and selectors that read it (essaim.referrals.tree.positions_load); "" and 0 otherwise.
+    referral_path: str = ""
+    referral_depth: int = 0
 
     class Meta:
         verbose_name = _("personne")
@@ -144,6 +146,31 @@ class Person(TimeStampedModel):
                     name=f"people_person_{role}_idx",
                 )
                 for field, role in ROLE_FIELDS
+            ),
+            # The referral tree (essaim.referrals): a person's children biggest first,
+            # 50 a page, and the hard core (referred_by IS NULL) in the same order...
+            models.Index(
+                fields=["referred_by", "-downline_count", "id"],
+                name="people_tree_children_idx",
+            ),
+            # ...the hard core counted from the index alone, and the top relays; these
+            # hold only relays, so moving people who brought nobody writes none of them.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(
+                    referred_by__isnull=True, downline_count__gt=0, erased_at__isnull=True
+                ),
+                name="people_hard_core_idx",
+            ),
+            models.Index(
+                fields=["downline_count"],
+                condition=models.Q(downline_count__gt=0),
+                name="people_downline_idx",
+            ),
+            models.Index(
+                fields=["direct_referrals_count"],
+                condition=models.Q(direct_referrals_count__gt=0),
+                name="people_direct_idx",
             ),
         ]
         # Every index is written again when a person's row moves to a new version (any

@@ -1,8 +1,9 @@
 """Reads of the referral tree: one person's downline and the whole network's figures.
 
 Downline queries use the materialized path: ``path >= p AND path < p || '~'`` is a range
-of the path index (byte order: COLLATE "C" on PostgreSQL). Whole-network figures scan
-large tables and are cached for :data:`FIGURES_TTL` seconds, with their computation time.
+of the path index (byte order: COLLATE "C" on PostgreSQL). Whole-network figures read the
+running totals kept by the services (essaim.referrals.tally) and a few indexes: always
+current, no cache.
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from django_tasks import task
 
 from essaim.core.models import Organisation
 from essaim.people.models import Person
 
-from .models import Campaign, Channel, ReferralEvent, ReferralEventKind
+from .models import Campaign, Channel, ReferralEvent, ReferralEventKind, TreePosition
 from .tally import ARRIVED, DEPTH, EVENT, REFERRED, VISITS, parse_event_key, tally_read
 from .tree import path_ids, referral_path_ensure, subtree_q
 
-FIGURES_CACHE_KEY = "referrals:network-figures:v1"
-FIGURES_TTL = 5 * 60
-# How long stale figures may still be shown while a refresh runs (a stuck worker).
-FIGURES_KEEP = 24 * 60 * 60
 TOP_RELAYS = 10
 MONTHS_SHOWN = 24
 CHILDREN_PAGE = 50
@@ -94,15 +90,14 @@ def downline_generations(person: Person) -> list[Generation]:
 def _downline_generations(person: Person) -> list[Generation]:
     path = referral_path_ensure(person)
     rows = (
-        Person.objects.filter(subtree_q(path))
-        .exclude(pk=person.pk)
-        .values("referral_depth")
-        .annotate(n=Count("id"))
-        .order_by("referral_depth")
+        TreePosition.objects.filter(subtree_q(path))
+        .exclude(person_id=person.pk)
+        .values("depth")
+        .annotate(n=Count("person"))
+        .order_by("depth")
     )
     return [
-        Generation(number=row["referral_depth"] - person.referral_depth, people=row["n"])
-        for row in rows
+        Generation(number=row["depth"] - person.referral_depth, people=row["n"]) for row in rows
     ]
 
 
@@ -112,14 +107,17 @@ def downline_activity(person: Person) -> list[Generation]:
     if not generations:
         return []
     rows = (
-        ReferralEvent.objects.filter(subtree_q(person.referral_path, prefix="person__"))
+        ReferralEvent.objects.filter(
+            subtree_q(person.referral_path, prefix="person__tree_position__")
+        )
         .exclude(person=person)
         .filter(kind__in=ACTIVE_KINDS)
-        .values("person__referral_depth", "kind")
+        .values("person__tree_position__depth", "kind")
         .annotate(n=Count("person", distinct=True))
     )
     for row in rows:
-        generation = generations.get(row["person__referral_depth"] - person.referral_depth)
+        depth = row["person__tree_position__depth"]
+        generation = generations.get(depth - person.referral_depth)
         if generation is None:
             continue
         if row["kind"] == ReferralEventKind.VOLUNTEERED:
@@ -158,7 +156,6 @@ def direct_referrals(person: Person) -> QuerySet[Person]:
             "referred_at",
             "downline_count",
             "direct_referrals_count",
-            "referral_depth",
         )
     ).order_by("referred_at", "id")
 
@@ -170,8 +167,6 @@ NODE_FIELDS = (
     "email",
     "downline_count",
     "direct_referrals_count",
-    "referral_depth",
-    "referral_path",
 )
 
 
@@ -385,39 +380,9 @@ def network_figures_compute(*, names: str = "full") -> NetworkFigures:
     return figures
 
 
-def _figures_key(names: str) -> str:
-    return f"{FIGURES_CACHE_KEY}:{names}"
-
-
-def network_figures_store(*, names: str = "full") -> NetworkFigures:
-    """Compute the whole network's figures and keep them in the cache."""
-    figures = network_figures_compute(names=names)
-    cache.set(_figures_key(names), figures, FIGURES_KEEP)
-    return figures
-
-
-@task()
-def network_figures_refresh(names: str = "full") -> None:
-    """Recompute the cached figures in the background (they take seconds at 1M people)."""
-    network_figures_store(names=names)
-    cache.delete(f"{_figures_key(names)}:refreshing")
-
-
-def network_figures(*, names: str = "full", refresh: bool = False) -> NetworkFigures:
-    """Return the whole network's figures: cached, refreshed in the background when stale.
-
-    Computing them scans every person (1.7 s on PostgreSQL at 1M): only the very first
-    request (or an explicit refresh) waits. Figures older than FIGURES_TTL are still
-    shown, with their date, while one background task recomputes them.
-    """
-    figures: NetworkFigures | None = None if refresh else cache.get(_figures_key(names))
-    if figures is None:
-        return network_figures_store(names=names)
-    stale = (timezone.now() - figures.computed_at).total_seconds() > FIGURES_TTL
-    # cache.add: one refresh enqueued at a time, even with many visitors at once.
-    if stale and cache.add(f"{_figures_key(names)}:refreshing", 1, FIGURES_TTL):
-        network_figures_refresh.enqueue(names)
-    return figures
+def network_figures(*, names: str = "full") -> NetworkFigures:
+    """Return the whole network's figures, as of now (tens of milliseconds at 1M people)."""
+    return network_figures_compute(names=names)
 
 
 def funnel_steps(figures: NetworkFigures) -> list[tuple[str, int]]:

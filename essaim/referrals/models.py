@@ -1,7 +1,8 @@
 """Capillarity: personal links, their visits, invitations, suppression list, campaigns.
 
-The who-brought-whom tree itself lives on people.Person (`referred_by` and the derived
-`referral_path`, `referral_depth` and counts), kept by essaim.referrals.tree.
+The who-brought-whom tree: `people.Person.referred_by` is the truth, with the cached
+downline counts beside it; each person's materialized path and depth live in the narrow
+:class:`TreePosition` table. Both are kept by essaim.referrals.tree.
 """
 
 from __future__ import annotations
@@ -12,6 +13,32 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import TimeStampedModel
+
+
+class TreePosition(models.Model):
+    """Where a person hangs in the tree: their materialized path and generation.
+
+    The path holds the ids of the ancestors and the person, each a fixed-width base-36
+    segment (essaim.referrals.tree); ``path >= p AND path < p || '~'`` is the subtree of
+    p, a range of the path index (byte order: COLLATE "C" on PostgreSQL, migration 0008).
+    Kept apart from people_person so that moving a subtree rewrites rows with two indexes,
+    not a contact row with fifteen (the directory's trigram index among them).
+    """
+
+    person = models.OneToOneField(
+        "people.Person",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="tree_position",
+    )
+    path = models.CharField(max_length=1000)
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["path"], name="referrals_position_path_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.path}"
 
 
 class LinkGoal(models.TextChoices):

@@ -64,12 +64,12 @@ def populate_referral_tree(
     """Give the people not yet in the tree referrers, arrival dates, paths and counts."""
     started = time.monotonic()
     existing = dict(
-        Person.objects.exclude(referral_path="")
+        Person.objects.filter(tree_position__isnull=False)
         .values_list("pk", "referred_by_id")
         .iterator(chunk_size=20000)
     )
     new_ids = list(
-        Person.objects.filter(referral_path="")
+        Person.objects.filter(tree_position__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)
         .iterator(chunk_size=20000)

@@ -100,9 +100,14 @@ def person_presence(person: Any, sign: int) -> list[Change]:
         return []
     changes: list[Change] = [(ARRIVED, month_key(person.created_at), sign, 0)]
     if person.referred_by_id is not None:
+        from .models import TreePosition
+
         changes.append((REFERRED, month_key(person.referred_at), sign, 0))
-        if person.referral_depth:
-            changes.append((DEPTH, depth_key(person.referral_depth), sign, 0))
+        depth = (
+            TreePosition.objects.filter(person_id=person.pk).values_list("depth", flat=True).first()
+        )
+        if depth:
+            changes.append((DEPTH, depth_key(depth), sign, 0))
     return changes
 
 
@@ -150,7 +155,7 @@ def network_tally_scan(models: Any = None) -> dict[tuple[str, str], tuple[int, i
     totals: Counter[tuple[str, str]] = Counter()
     amounts: Counter[tuple[str, str]] = Counter()
     people = Person.objects.filter(erased_at__isnull=True).values_list(
-        "created_at", "referred_by_id", "referred_at", "referral_depth"
+        "created_at", "referred_by_id", "referred_at", "tree_position__depth"
     )
     for created_at, referrer_id, referred_at, depth in people.iterator(chunk_size=20000):
         totals[(ARRIVED, month_key(created_at))] += 1

@@ -1,10 +1,13 @@
 """The who-brought-whom tree: attribution, staff correction, paths and cached counts.
 
-`Person.referred_by` is the truth. Beside it each person keeps a materialized path (the
-ids of the ancestors and the person, each a fixed-width base-36 segment of
-:data:`SEGMENT_WIDTH` characters), a depth and two cached counts (whole downline, direct
-referrals). Only the services of this module change them; ``referrals_rebuild``
-recomputes everything from ``referred_by`` (repair tool, bulk loads).
+`Person.referred_by` is the truth. Beside it each person keeps two cached counts (whole
+downline, direct referrals) and, in the narrow :class:`~.models.TreePosition` table, a
+materialized path (the ids of the ancestors and the person, each a fixed-width base-36
+segment of :data:`SEGMENT_WIDTH` characters) and a depth. Only the services of this
+module change them; ``referrals_rebuild`` recomputes everything from ``referred_by``
+(repair tool, bulk loads). A Person instance carries its path and depth in the plain
+attributes ``referral_path`` and ``referral_depth`` once :func:`referral_path_ensure` or
+:func:`positions_load` has read them.
 
 Limits: a segment of 7 base-36 digits holds ids below 36**7 (about 78 billion); the
 1,000-character path holds :data:`MAX_DEPTH` + 1 segments (143 generations).
@@ -34,7 +37,14 @@ from essaim.accounts.models import User
 from essaim.core.services import audit_record
 from essaim.people.models import Person
 
-from .models import Campaign, Channel, ReferralEvent, ReferralEventKind, ReferralLink
+from .models import (
+    Campaign,
+    Channel,
+    ReferralEvent,
+    ReferralEventKind,
+    ReferralLink,
+    TreePosition,
+)
 from .tally import EVENT, REFERRED, event_key, month_key, subtree_moved, tally_add
 
 SEGMENT_WIDTH = 7
@@ -67,8 +77,26 @@ def path_ids(path: str) -> list[int]:
 
 
 def subtree_q(path: str, *, prefix: str = "") -> Q:
-    """Return the filter selecting a path and everything below it (an index range)."""
-    return Q(**{f"{prefix}referral_path__gte": path, f"{prefix}referral_path__lt": path + PATH_END})
+    """Return the filter selecting a path and everything below it (an index range).
+
+    ``prefix`` leads to the TreePosition: "" on TreePosition itself, "tree_position__"
+    from Person, "person__tree_position__" from a ReferralEvent.
+    """
+    return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
+
+
+def positions_load(people: Iterable[Person]) -> list[Person]:
+    """Copy each person's tree position onto them (one query); "" and 0 without one."""
+    page = list(people)
+    found = {
+        pid: (path, depth)
+        for pid, path, depth in TreePosition.objects.filter(
+            person_id__in=[p.pk for p in page]
+        ).values_list("person_id", "path", "depth")
+    }
+    for person in page:
+        person.referral_path, person.referral_depth = found.get(person.pk, ("", 0))
+    return page
 
 
 def _lock_tree() -> None:
@@ -79,36 +107,48 @@ def _lock_tree() -> None:
 
 def _lock_people(ids: set[int]) -> dict[int, Person]:
     # Locked in id order, re-read: the instances callers hold may be stale.
-    return {
-        p.pk: p
-        for p in Person.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
-    }
+    people = Person.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
+    return {p.pk: p for p in positions_load(people)}
 
 
 def referral_path_ensure(person: Person) -> str:
-    """Compute and save the path of a person whose path is still empty; return it."""
-    if person.referral_path:
+    """Return a person's path, computing and saving their position (and their upline's)
+    if they have none yet; set the person's referral_path and referral_depth."""
+    known = TreePosition.objects.filter(person_id=person.pk).values_list("path", "depth").first()
+    if known is not None:
+        person.referral_path, person.referral_depth = known
         return person.referral_path
-    chain: list[Person] = [person]
-    seen = {person.pk}
-    # Walk up until a computed path or a root (a person created elsewhere has none yet).
-    while chain[-1].referred_by_id is not None and not chain[-1].referral_path:
-        parent = Person.objects.get(pk=chain[-1].referred_by_id)
-        if parent.pk in seen:
+    # Walk up until someone with a position, or a root (a person created elsewhere has none).
+    chain = [person.pk]
+    parent_id = person.referred_by_id
+    top: tuple[str, int] | None = None
+    while parent_id is not None:
+        if parent_id in chain:
             raise ValidationError(_("Le parrainage de cette personne forme une boucle."))
-        seen.add(parent.pk)
-        chain.append(parent)
-    top = chain[-1]
-    if not top.referral_path:
-        top.referral_path = segment(top.pk)
-        top.referral_depth = 0
-        Person.objects.filter(pk=top.pk).update(referral_path=top.referral_path, referral_depth=0)
-    for child, parent in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
-        child.referral_path = parent.referral_path + segment(child.pk)
-        child.referral_depth = parent.referral_depth + 1
-        Person.objects.filter(pk=child.pk).update(
-            referral_path=child.referral_path, referral_depth=child.referral_depth
+        top = TreePosition.objects.filter(person_id=parent_id).values_list("path", "depth").first()
+        if top is not None:
+            break
+        chain.append(parent_id)
+        parent_id = (
+            Person.objects.filter(pk=parent_id).values_list("referred_by_id", flat=True).first()
         )
+    rows: list[tuple[int, str, int]] = []
+    below = list(reversed(chain))
+    if top is None:
+        root = below.pop(0)
+        rows.append((root, segment(root), 0))
+        path, depth = rows[0][1], 0
+    else:
+        path, depth = top
+    for pid in below:
+        path, depth = path + segment(pid), depth + 1
+        rows.append((pid, path, depth))
+    # ignore_conflicts: a page may compute the same position at the same time (same value).
+    TreePosition.objects.bulk_create(
+        [TreePosition(person_id=pid, path=p, depth=d) for pid, p, d in rows],
+        ignore_conflicts=True,
+    )
+    person.referral_path, person.referral_depth = rows[-1][1], rows[-1][2]
     return person.referral_path
 
 
@@ -116,8 +156,8 @@ def _subtree_height(person: Person) -> int:
     """Return how many generations lie below a person (0 without referrals)."""
     if not person.downline_count:
         return 0
-    deepest = Person.objects.filter(subtree_q(person.referral_path)).aggregate(
-        deepest=Max("referral_depth")
+    deepest = TreePosition.objects.filter(subtree_q(person.referral_path)).aggregate(
+        deepest=Max("depth")
     )["deepest"]
     return int(deepest or person.referral_depth) - person.referral_depth
 
@@ -167,21 +207,24 @@ def _move(person: Person, new_parent: Person | None) -> None:
         )
     if new_path != old_path:
         delta = new_depth - person.referral_depth
-        rows = Person.objects.filter(subtree_q(old_path))
-        if not person.downline_count:
-            rows = Person.objects.filter(pk=person.pk)
-        # The figures' people by generation (erased people left out): before the move.
-        histogram = dict(
-            rows.filter(erased_at__isnull=True)
-            .values_list("referral_depth")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        if person.downline_count:
+            rows = TreePosition.objects.filter(subtree_q(old_path))
+            # The figures' people by generation (erased people left out): before the move.
+            histogram = dict(
+                rows.filter(person__erased_at__isnull=True)
+                .values_list("depth")
+                .annotate(n=Count("person"))
+                .order_by()
+            )
+        else:
+            rows = TreePosition.objects.filter(person_id=person.pk)
+            histogram = {person.referral_depth: 1} if person.erased_at is None else {}
         tally_add(subtree_moved(histogram, delta))
-        # One statement for the whole subtree: new prefix + the rest of each path.
+        # One statement for the whole subtree: new prefix + the rest of each path. Narrow
+        # rows with two indexes: people_person is not touched (fifteen indexes there).
         rows.update(
-            referral_path=Concat(Value(new_path), Substr("referral_path", len(old_path) + 1)),
-            referral_depth=F("referral_depth") + delta,
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + delta,
         )
     person.referral_path = new_path
     person.referral_depth = new_depth
@@ -376,11 +419,10 @@ def referral_subscription_credit(*, person: Person, at: datetime | None = None) 
     return True
 
 
+# The columns of people_person the tree services change (path and depth: TreePosition).
 TREE_FIELDS = (
     "referred_by",
     "referred_at",
-    "referral_path",
-    "referral_depth",
     "downline_count",
     "direct_referrals_count",
 )
@@ -525,7 +567,11 @@ def referrals_rebuild(*, batch_size: int = 5000, log: Any = None) -> dict[str, i
         if state.broken:
             Person.objects.filter(pk__in=state.broken).update(referred_by=None, referred_at=None)
         current = Person.objects.values_list(
-            "pk", "referral_path", "referral_depth", "downline_count", "direct_referrals_count"
+            "pk",
+            "tree_position__path",
+            "tree_position__depth",
+            "downline_count",
+            "direct_referrals_count",
         ).order_by("pk")
         changed: list[tuple[Any, ...]] = []
         for pk, *stored in current.iterator(chunk_size=20000):
@@ -541,12 +587,7 @@ def referrals_rebuild(*, batch_size: int = 5000, log: Any = None) -> dict[str, i
             log(f"  {len(changed):,} personnes à recalculer".replace(",", " "))
         tree_bulk_write(
             changed,
-            columns=(
-                "referral_path",
-                "referral_depth",
-                "downline_count",
-                "direct_referrals_count",
-            ),
+            columns=("path", "depth", "downline_count", "direct_referrals_count"),
         )
     _shape_changed()
     # Generations follow the depths just written: recount the figures' running totals.
@@ -565,8 +606,8 @@ TREE_COLUMNS = (
     "referred_by_id",
     "referred_at",
     "created_at",
-    "referral_path",
-    "referral_depth",
+    "path",
+    "depth",
     "downline_count",
     "direct_referrals_count",
 )
@@ -574,18 +615,21 @@ _COLUMN_TYPES = {
     "referred_by_id": "bigint",
     "referred_at": "timestamp with time zone",
     "created_at": "timestamp with time zone",
-    "referral_path": "varchar(1000)",
-    "referral_depth": "integer",
+    "path": "varchar(1000)",
+    "depth": "integer",
     "downline_count": "integer",
     "direct_referrals_count": "integer",
 }
+# Written to referrals_treeposition (inserted or updated); the others onto people_person.
+POSITION_COLUMNS = ("path", "depth")
 
 
 def tree_bulk_write(rows: Iterable[tuple[Any, ...]], *, columns: Sequence[str]) -> int:
-    """Write (id, *columns) rows onto people in one UPDATE … FROM a temporary table.
+    """Write (person id, *columns) rows from a temporary table in one statement per table.
 
-    Django's bulk_update builds a CASE per field and row: 7 s for 3,000 rows on SQLite.
-    Loading a temporary table (COPY on PostgreSQL) and joining it is about 100 times faster.
+    People's columns by one UPDATE … FROM; path and depth by one INSERT … ON CONFLICT into
+    the positions. Django's bulk_update builds a CASE per field and row: 7 s for 3,000 rows
+    on SQLite. Loading a temporary table (COPY on PostgreSQL) is about 100 times faster.
     """
     for name in columns:
         if name not in _COLUMN_TYPES:
@@ -627,10 +671,20 @@ def tree_bulk_write(rows: Iterable[tuple[Any, ...]], *, columns: Sequence[str]) 
             if batch:
                 cursor.executemany(insert, batch)
                 count += len(batch)
-        assignments = ", ".join(f"{quote(c)} = {table}.{quote(c)}" for c in columns)
-        person = quote(Person._meta.db_table)
-        cursor.execute(
-            f"UPDATE {person} SET {assignments} FROM {table} WHERE {person}.id = {table}.id"  # noqa: S608
-        )
+        on_person = [c for c in columns if c not in POSITION_COLUMNS]
+        if on_person:
+            assignments = ", ".join(f"{quote(c)} = {table}.{quote(c)}" for c in on_person)
+            person = quote(Person._meta.db_table)
+            cursor.execute(
+                f"UPDATE {person} SET {assignments} FROM {table} WHERE {person}.id = {table}.id"  # noqa: S608
+            )
+        if "path" in columns:
+            position = quote(TreePosition._meta.db_table)
+            # "WHERE true": SQLite needs it to read ON CONFLICT after a SELECT.
+            cursor.execute(
+                f"INSERT INTO {position} (person_id, path, depth) "  # noqa: S608
+                f"SELECT id, path, depth FROM {table} WHERE true "
+                "ON CONFLICT (person_id) DO UPDATE SET path = excluded.path, depth = excluded.depth"
+            )
         cursor.execute(f"DROP TABLE {table}")
     return count

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,7 +40,6 @@ from .figures import (
 from .tree import referral_correct, referral_path_ensure
 
 SEARCH_RESULTS = 20
-FORCED_REFRESH_KEY = "referrals:network-figures:forced"
 # Pages of the tree count at most this many people (100 pages): an exact COUNT of a
 # hard core of 200,000 took 15 ms of the 27; beyond, search for the person instead.
 TREE_COUNT_CAP = 5_000
@@ -92,9 +90,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @require("network.view")
 def overview(request: HttpRequest) -> HttpResponse:
-    # A forced computation takes seconds at 1M people: at most one a minute.
-    forced = request.GET.get("recalculer") == "1" and cache.add(FORCED_REFRESH_KEY, 1, 60)
-    figures = network_figures(names="full", refresh=forced)
+    figures = network_figures(names="full")
     month_labels = [row.month.strftime("%m/%Y") for row in figures.months]
     steps = funnel_steps(figures)
     context = {

@@ -117,37 +117,13 @@ def test_funnel_relays_channels_and_campaigns() -> None:
     assert figures.campaigns[0]["signups"] == 5
 
 
-def test_whole_network_figures_are_cached_with_their_date() -> None:
+def test_whole_network_figures_are_always_current() -> None:
     attach(PersonFactory(), PersonFactory())
     first = network_figures()
     attach(PersonFactory(), PersonFactory())
     again = network_figures()
-    assert again.computed_at == first.computed_at and again.referred == 1
-    fresh = network_figures(refresh=True)
-    assert fresh.referred == 2 and fresh.computed_at >= first.computed_at
-
-
-def test_stale_figures_are_shown_while_one_background_refresh_runs(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from types import SimpleNamespace
-
-    from essaim.referrals import figures as module
-
-    attach(PersonFactory(), PersonFactory())
-    first = network_figures()
-    attach(PersonFactory(), PersonFactory())
-    enqueued: list[str] = []
-    real_task = module.network_figures_refresh
-    monkeypatch.setattr(module, "network_figures_refresh", SimpleNamespace(enqueue=enqueued.append))
-    later = timezone.now() + timedelta(minutes=6)
-    monkeypatch.setattr(module.timezone, "now", lambda: later)
-    # Stale: the old figures come back at once, one refresh is queued, not two.
-    assert network_figures().referred == 1
-    assert network_figures().referred == 1
-    assert enqueued == ["full"]
-    # The task (run here directly) stores fresh figures.
-    real_task.call("full")
-    assert network_figures().referred == 2
-    assert first.referred == 1
+    assert (first.referred, again.referred) == (1, 2)
+    assert again.computed_at >= first.computed_at
 
 
 def test_big_downlines_keep_their_generations_until_the_tree_changes(monkeypatch) -> None:  # type: ignore[no-untyped-def]

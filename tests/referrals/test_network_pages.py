@@ -266,28 +266,18 @@ def test_tree_pages_queries_constant_in_rows(client: Any, django_assert_num_quer
             client.get(url, **extra)
 
 
-def test_overview_queries_constant_in_rows_and_cached(
-    client: Any, django_assert_num_queries: Any
-) -> None:
+def test_overview_queries_constant_in_rows(client: Any, django_assert_num_queries: Any) -> None:
     _signed_in(client, "admin")
     _grow(PersonFactory(), 3)
     url = reverse("network:overview")
-    client.get(url)  # warm the organisation cache
-    cache.delete("referrals:network-figures:forced")
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url + "?recalculer=1")
-    cold = len(captured)
+    before = client.get(url).context["figures"].persons  # also warms the organisation cache
+    small = _count(client, url)
     for _ in range(4):
         _grow(PersonFactory(), 3)
-    cache.delete("referrals:network-figures:forced")
-    with django_assert_num_queries(cold):
-        client.get(url + "?recalculer=1")
-    # From the cache: no figure query at all, only the session and user.
-    warm = _count(client, url)
-    assert warm <= cold - 6
-    # A second forced computation within the minute is served from the cache.
-    with django_assert_num_queries(warm):
-        client.get(url + "?recalculer=1")
+    with django_assert_num_queries(small):
+        page = client.get(url)
+    # Always current: the 16 people just added are counted at once.
+    assert page.context["figures"].persons == before + 16 == Person.objects.count()
 
 
 @pytest.mark.parametrize("role", ["member", "treasurer", "coordinator", "admin"])

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from essaim.core.models import AuditLog
 from essaim.people.models import Person
-from essaim.referrals.models import ReferralEvent, ReferralEventKind
+from essaim.referrals.models import ReferralEvent, ReferralEventKind, TreePosition
 from essaim.referrals.tree import (
     MAX_DEPTH,
     MAX_ID,
     path_ids,
+    positions_load,
     referral_attribute,
     referral_correct,
     referral_event_record,
@@ -45,8 +46,8 @@ def assert_consistent() -> None:
         Person.objects.values_list(
             "pk",
             "referred_by_id",
-            "referral_path",
-            "referral_depth",
+            "tree_position__path",
+            "tree_position__depth",
             "downline_count",
             "direct_referrals_count",
         )
@@ -55,9 +56,9 @@ def assert_consistent() -> None:
     assert not state.broken
     for pk, _parent, path, depth, down, direct in rows:
         want = (state.paths[pk], state.depths[pk], state.downline.get(pk, 0), state.direct[pk])
-        if path == "":
+        if path is None:
             # Never touched by the tree: a root not yet computed (same as its own segment).
-            path = segment(pk)
+            path, depth = segment(pk), 0
         assert (path, depth, down, direct) == want, pk
     # The whole-network figures' running totals, kept by the same services, are exact too.
     assert_tallies_exact()
@@ -97,8 +98,8 @@ def test_a_person_without_referrer_is_a_root_once_computed() -> None:
     alone = person()
     assert alone.referral_path == ""
     assert referral_path_ensure(alone) == segment(alone.pk)
-    alone.refresh_from_db()
-    assert (alone.referral_path, alone.referral_depth) == (segment(alone.pk), 0)
+    reread = positions_load([Person.objects.get(pk=alone.pk)])[0]
+    assert (reread.referral_path, reread.referral_depth) == (segment(alone.pk), 0)
 
 
 def test_attribution_sets_referrer_path_depth_and_counts() -> None:
@@ -107,6 +108,7 @@ def test_attribution_sets_referrer_path_depth_and_counts() -> None:
     assert attach(leaf, middle)
     for p in (root, middle, leaf):
         p.refresh_from_db()
+    positions_load((root, middle, leaf))
     assert leaf.referred_by_id == middle.pk and leaf.referred_at is not None
     assert leaf.referral_path == segment(root.pk) + segment(middle.pk) + segment(leaf.pk)
     assert leaf.referral_depth == 2
@@ -157,6 +159,7 @@ def test_attributing_a_person_with_a_downline_moves_their_subtree() -> None:
     newcomer_root = person()
     assert attach(relay, newcomer_root)
     friend_of_friend.refresh_from_db()
+    positions_load([friend_of_friend])
     assert path_ids(friend_of_friend.referral_path) == [
         newcomer_root.pk,
         relay.pk,
@@ -175,6 +178,7 @@ def test_correction_reparents_a_subtree_with_audit_and_fixes_both_uplines() -> N
     referral_correct(actor=None, person=moved, referrer=right[-1], note="Erreur de lien")
     for p in (*left, *right):
         p.refresh_from_db()
+    positions_load((*left, *right))
     assert moved.referred_by_id == right[-1].pk
     assert left[0].downline_count == 1 and left[1].direct_referrals_count == 0
     assert right[0].downline_count == 4 and right[-1].direct_referrals_count == 1
@@ -194,6 +198,7 @@ def test_correction_detaches_and_moves_credited_events() -> None:
     assert event.referrer_id == root.pk
     referral_correct(actor=None, person=child, referrer=None, note="Venue seule")
     child.refresh_from_db()
+    positions_load([child])
     event.refresh_from_db()
     assert child.referred_by_id is None and child.referral_depth == 0
     assert event.referrer_id is None
@@ -217,9 +222,7 @@ def test_depth_limit_is_refused() -> None:
     deep = person()
     deep.referral_path = segment(deep.pk).rjust((MAX_DEPTH + 1) * 7, "0")
     deep.referral_depth = MAX_DEPTH
-    Person.objects.filter(pk=deep.pk).update(
-        referral_path=deep.referral_path, referral_depth=MAX_DEPTH
-    )
+    TreePosition.objects.create(person=deep, path=deep.referral_path, depth=MAX_DEPTH)
     newcomer = person()
     assert not attach(newcomer, deep)
     with pytest.raises(ValidationError, match="trop profond"):
@@ -263,8 +266,9 @@ def test_rebuild_recomputes_everything_and_breaks_loops() -> None:
     # A bulk load or a bad import writes referred_by only, even a loop.
     Person.objects.filter(pk=extra.pk).update(referred_by=people[2])
     Person.objects.filter(pk__in=[p.pk for p in people]).update(
-        referral_path="", downline_count=0, direct_referrals_count=0, referral_depth=0
+        downline_count=0, direct_referrals_count=0
     )
+    TreePosition.objects.filter(person_id__in=[p.pk for p in people]).delete()
     a, b = person(), person()
     Person.objects.filter(pk=a.pk).update(referred_by=b)
     Person.objects.filter(pk=b.pk).update(referred_by=a)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from essaim.people.models import Person
-from essaim.referrals.tree import referral_attribute, referral_correct
+from essaim.referrals.tree import positions_load, referral_attribute, referral_correct
 from tests.concurrency import race
 from tests.people.factories import PersonFactory
 from tests.referrals.test_tree import assert_consistent
@@ -84,7 +84,7 @@ def test_a_correction_racing_an_attribution_keeps_paths_and_counts_right(attempt
     assert results == [None, True], results
     assert fresh(other).downline_count == 3
     assert fresh(top).downline_count == 0
-    assert fresh(newcomer).referral_depth == 3
+    assert positions_load([fresh(newcomer)])[0].referral_depth == 3
     assert_consistent()
 
 
