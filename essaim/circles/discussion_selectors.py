@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from essaim.people.models import Person
@@ -131,12 +132,57 @@ def thread_get(*, circle: Circle, thread_id: int) -> Thread:
     return thread
 
 
+def thread_get_for_reader(
+    *, circle: Circle, thread_id: int, person: Person | None, include_hidden: bool
+) -> Thread:
+    """Return a thread of this circle with what its page needs, in one query, or raise Http404.
+
+    ``thread.last_read_at``: when the person last read it (None: never, or no person);
+    ``thread.message_count``: the messages they see (hidden ones only for moderators).
+    """
+    visible = Message.objects.filter(thread=OuterRef("pk"))
+    if not include_hidden:
+        visible = visible.filter(hidden_at__isnull=True)
+    count = visible.order_by().values("thread").annotate(n=Count("id")).values("n")
+    threads: QuerySet[Thread] = Thread.objects.filter(circle=circle, pk=thread_id).annotate(
+        message_count=Coalesce(Subquery(count, output_field=IntegerField()), 0)
+    )
+    if person is not None:
+        threads = _with_last_read(threads, person)
+    thread = threads.first()
+    if thread is None:
+        raise Http404
+    if person is None:
+        thread.last_read_at = None  # type: ignore[attr-defined]
+    return thread
+
+
+# What a message on the thread page shows (its raw Markdown is only for the edit form).
+MESSAGE_SHOWN = (
+    "id",
+    "thread_id",
+    "body_html",
+    "created_at",
+    "edited_at",
+    "hidden_at",
+    "hidden_reason",
+    "author__given_name",
+    "author__family_name",
+    "hidden_by__given_name",
+    "hidden_by__family_name",
+)
+
+
 def thread_messages(*, thread: Thread, include_hidden: bool) -> QuerySet[Message]:
-    """Messages of a thread in order; hidden ones only for moderators."""
+    """Messages of a thread in order, with their authors; hidden ones only for moderators.
+
+    Attachments are not prefetched: the page loads them only for the messages it renders
+    (``prefetch_related_objects(messages, "attachments")``).
+    """
     messages = (
         Message.objects.filter(thread=thread)
         .select_related("author", "hidden_by")
-        .prefetch_related("attachments")
+        .only(*MESSAGE_SHOWN)
         .order_by("created_at", "id")
     )
     if not include_hidden:
@@ -192,15 +238,16 @@ def reaction_summaries(
             counts[(message_id, emoji)] = counts.get((message_id, emoji), 0) + 1
             if person is not None and person_id == person.pk:
                 mine.add((message_id, emoji))
+    labels = {emoji: str(label) for emoji, label in choices.items()}  # translated once
     return {
         message_id: [
             ReactionCount(
                 emoji=emoji,
-                label=str(label),
+                label=label,
                 count=counts.get((message_id, emoji), 0),
                 mine=(message_id, emoji) in mine,
             )
-            for emoji, label in choices.items()
+            for emoji, label in labels.items()
         ]
         for message_id in message_ids
     }

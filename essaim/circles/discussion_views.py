@@ -10,13 +10,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from essaim.feed.fragments import fragments_render
 
 from . import discussions as services
 from .discussion_forms import (
@@ -33,13 +38,13 @@ from .discussion_selectors import (
     attachment_get,
     circle_files,
     discussion_access,
-    last_read_at,
     message_get,
     reaction_summaries,
     report_get,
     reports_closed,
     reports_open,
     thread_get,
+    thread_get_for_reader,
     thread_messages,
 )
 from .discussion_selectors import (
@@ -60,6 +65,40 @@ MESSAGE_LINKS = {
     "unhide": "circles:message_unhide",
 }
 _PLACEHOLDER = 2_147_483_647
+
+
+# Where the "Nouveau" badge goes in a message's cached content (_message_content.html).
+NEW_MARK = "<!--essaim:new-->"
+NEW_BADGE = ' · <span class="badge">{}</span>'
+
+
+def _message_shown(message: Message) -> tuple[Any, ...]:
+    # Every value _message_content.html shows. Attachments are written with the message
+    # and never change: its id and creation time stand for them.
+    author, hidden_by = message.author, message.hidden_by
+    return (
+        message.pk,
+        message.created_at,
+        message.edited_at,
+        message.hidden_at,
+        message.hidden_reason,
+        author.full_name if author is not None else None,
+        hidden_by.full_name if hidden_by is not None else None,
+        message.body_html,
+    )
+
+
+def message_contents(circle: Circle, messages_: list[Message]) -> None:
+    """Give each message its content as every reader sees it (``message.content_html``)."""
+    pieces = fragments_render(
+        "circles/discussions/_message_content.html",
+        messages_,
+        shown=lambda message: (circle.slug, *_message_shown(message)),
+        context=lambda message: {"message": message, "circle": circle},
+        prepare=lambda misses: prefetch_related_objects(misses, "attachments"),
+    )
+    for message, piece in zip(messages_, pieces, strict=True):
+        message.content_html = piece  # type: ignore[attr-defined]
 
 
 def message_links(circle: Circle, messages_: list[Message]) -> None:
@@ -174,9 +213,11 @@ def _render_thread(
     reply_form: ReplyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """Render a page of a thread got by ``thread_get_for_reader`` (its count and last read)."""
     paginator = Paginator(
         thread_messages(thread=thread, include_hidden=access.can_moderate), MESSAGES_PER_PAGE
     )
+    paginator.count = thread.message_count  # type: ignore[attr-defined]  # counted with the thread
     number = request.GET.get("page")
     page = paginator.get_page(paginator.num_pages if number == "last" else number)
     page_messages: list[Message] = list(page.object_list)
@@ -185,8 +226,10 @@ def _render_thread(
         person=access.person,
         choices=services.REACTIONS,
     )
-    previous_read = last_read_at(thread=thread, person=access.person)
+    previous_read = thread.last_read_at  # type: ignore[attr-defined]
     message_links(access.circle, page_messages)
+    message_contents(access.circle, page_messages)
+    new_badge = format_html(NEW_BADGE, _("Nouveau"))
     for message in page_messages:
         message.reaction_counts = summaries[message.pk]  # type: ignore[attr-defined]
         message.is_new = (  # type: ignore[attr-defined]
@@ -194,6 +237,10 @@ def _render_thread(
             and message.created_at > previous_read
             and message.author_id != getattr(access.person, "pk", None)
         )
+        # The cached content with its badge, or without: both parts are safe HTML.
+        badge = new_badge if message.is_new else ""  # type: ignore[attr-defined]
+        content = message.content_html  # type: ignore[attr-defined]
+        message.content_html = mark_safe(content.replace(NEW_MARK, badge, 1))  # type: ignore[attr-defined]
     if access.person is not None and request.method == "GET":
         services.thread_mark_read(
             person=access.person, thread=thread, already_read_at=previous_read
@@ -220,7 +267,12 @@ def _render_thread(
 @require_GET
 def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     access = _access(request, slug)
-    thread = thread_get(circle=access.circle, thread_id=thread_id)
+    thread = thread_get_for_reader(
+        circle=access.circle,
+        thread_id=thread_id,
+        person=access.person,
+        include_hidden=access.can_moderate,
+    )
     return _render_thread(request, access, thread)
 
 
@@ -228,7 +280,12 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 @require_POST
 def message_create(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     access = _access(request, slug, write=True)
-    thread = thread_get(circle=access.circle, thread_id=thread_id)
+    thread = thread_get_for_reader(
+        circle=access.circle,
+        thread_id=thread_id,
+        person=access.person,
+        include_hidden=access.can_moderate,
+    )
     if thread.locked:
         messages.error(request, _("Cette discussion est verrouillée : on ne peut plus y répondre."))
         return redirect(services.thread_url(thread, access.circle))

@@ -22,6 +22,19 @@ FEED_PAGE_SIZE = 20
 NOTIFICATION_PAGE_SIZE = 30
 # Past this many circles one IN query beats a union of per-circle index scans.
 UNION_MAX_CIRCLES = 100
+# The columns a feed item shows (templates/feed/_feed_item.html) or links with.
+ACTIVITY_SHOWN = (
+    "id",
+    "verb",
+    "summary",
+    "url",
+    "created_at",
+    "thread_id",
+    "circle__name",
+    "circle__slug",
+    "actor__given_name",
+    "actor__family_name",
+)
 
 
 @dataclass
@@ -77,7 +90,9 @@ def feed_page(
     ids = ids[:size]
     items = list(
         Activity.objects.filter(id__in=ids)
-        .select_related("circle", "actor", "thread")
+        .select_related("circle", "actor")
+        # What a feed item shows, and no more: people and circles have wide rows.
+        .only(*ACTIVITY_SHOWN)
         .order_by("-id")
     )
     return Page(items=items, next_before=items[-1].pk if more and items else None)

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from essaim.feed import selectors
+from essaim.feed.fragments import fragments_render
 from essaim.feed.models import Activity, Verb
 
 register = template.Library()
@@ -42,6 +44,34 @@ def activity_link(activity: Activity) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+def _shown(activity: Activity) -> tuple[Any, ...]:
+    # Everything templates/feed/_feed_item.html shows or links with (see ACTIVITY_SHOWN).
+    circle, actor = activity.circle, activity.actor
+    return (
+        activity.pk,
+        activity.created_at,
+        activity.verb,
+        activity.summary,
+        activity.url,
+        activity.thread_id,
+        circle.name,
+        circle.slug,
+        actor.full_name if actor is not None else None,
+    )
+
+
+@register.simple_tag
+def feed_item_list(activities: list[Activity]) -> SafeString:
+    """The feed's items, each one rendered once and then read from the cache."""
+    pieces = fragments_render(
+        "feed/_feed_item.html",
+        activities,
+        shown=_shown,
+        context=lambda activity: {"activity": activity},
+    )
+    return mark_safe("\n  ".join(pieces))
 
 
 @register.inclusion_tag("feed/_home_feed.html", takes_context=True)
