@@ -101,6 +101,7 @@ def test_scheduler_once_exits(dummy_tasks):
         ("thread_fan_out_catch_up", "thread_fan_out_catch_up"),
         ("mission_reminders", "mission_reminders"),
         ("email_retries", "notifications_email_retry"),
+        ("network_tally_check", "network_tally_check"),
     ],
 )
 def test_each_periodic_job_enqueues_its_task(dummy_tasks, job, task_name):
