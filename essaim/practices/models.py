@@ -97,6 +97,19 @@ class PracticeSheet(TimeStampedModel):
         return self.title
 
 
+class PracticeSearchWord(models.Model):
+    """A distinct word of the library's folded texts (title, summary, tags and body), kept on
+    PostgreSQL with a trigram index: a misspelt search word is corrected to the closest ones by
+    ``pg_trgm`` similarity in a few milliseconds, without loading a vocabulary. Words are only
+    added (by services.search_vectors_write): a word whose sheets are gone corrects to a search
+    that finds nothing, which is what the search would have found anyway."""
+
+    word = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class PracticeRevision(models.Model):
     """The sheet as it was after each save: the history shows and restores any of them."""
 

@@ -93,8 +93,17 @@ SEARCH_VECTOR_SQL = (
 )
 
 
+# A word of the library: letters only, 3 to 40 of them (what PracticeSearchWord holds).
+SEARCH_WORD = re.compile(r"\b[^\W\d_]{3,40}\b")
+SEARCH_WORDS_SQL = (
+    "INSERT INTO practices_practicesearchword (word) SELECT unnest(%s::text[]) "
+    "ON CONFLICT (word) DO NOTHING"
+)
+
+
 def search_vectors_write(*, rows: Iterable[tuple[int, str, str, Iterable[str], str]]) -> None:
-    """Write the French full-text vectors of sheets given as (id, title, summary, tags, body).
+    """Write the French full-text vectors of sheets given as (id, title, summary, tags, body),
+    and add their new words to the library's words (the typo fallback's dictionary).
 
     PostgreSQL only (SQLite ranks without them). The texts are folded first: accents are
     forgiven without the unaccent extension, and the stemmer still cuts the plurals.
@@ -104,16 +113,16 @@ def search_vectors_write(*, rows: Iterable[tuple[int, str, str, Iterable[str], s
     rows = list(rows)
     for start in range(0, len(rows), 5000):
         batch = rows[start : start + 5000]
+        titles = [fold(r[1]) for r in batch]
+        others = [" ".join(fold(part) for part in (r[2], *r[3]) if part) for r in batch]
+        bodies = [fold(r[4]) for r in batch]
+        words: set[str] = set()
+        for text in (*titles, *others, *bodies):
+            words.update(SEARCH_WORD.findall(text))
         with connection.cursor() as cursor:
-            cursor.execute(
-                SEARCH_VECTOR_SQL,
-                [
-                    [r[0] for r in batch],
-                    [fold(r[1]) for r in batch],
-                    [" ".join(fold(part) for part in (r[2], *r[3]) if part) for r in batch],
-                    [fold(r[4]) for r in batch],
-                ],
-            )
+            cursor.execute(SEARCH_VECTOR_SQL, [[r[0] for r in batch], titles, others, bodies])
+            # Sorted: two writers adding the same new words take their locks in one order.
+            cursor.execute(SEARCH_WORDS_SQL, [sorted(words)])
 
 
 def parse_tag_names(raw: str | Sequence[str]) -> list[str]:

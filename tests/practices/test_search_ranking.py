@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from essaim.practices.models import PracticeSheet
+from essaim.practices.models import PracticeSearchWord, PracticeSheet
 from essaim.practices.selectors import library_search
 from essaim.practices.services import practice_restore_revision, practice_update
 from tests.practices.conftest import make_sheet
@@ -130,3 +130,33 @@ def test_each_match_is_listed_once(ranked):
     titles = [s.title for s in search.sheets]
     assert sorted(titles) == sorted(set(titles))
     assert len(titles) == 4
+
+
+def test_misspelt_body_word_is_corrected(ranked):
+    # "reparle" is only in a body: the typo fallback knows body words on both databases.
+    search = library_search(user=ranked.users["member"], query="reparrle", sort="relevance")
+    assert search.corrected == "reparle"
+    assert [s.title for s in search.sheets] == ["Réunion d'équipe"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_postgresql_corrects_through_trigrams_without_the_vocabulary(ranked, monkeypatch):
+    from essaim.practices import selectors
+
+    # Written with the sheets, accents folded, body words included.
+    assert {"thermos", "epicerie", "reparle"} <= set(
+        PracticeSearchWord.objects.values_list("word", flat=True)
+    )
+
+    def no_vocabulary() -> None:
+        raise AssertionError("PostgreSQL corrects from the trigram index")
+
+    monkeypatch.setattr(selectors, "search_vocabulary", no_vocabulary)
+    for query, corrected, title in [
+        ("termos", "thermos", "Organiser une maraude du soir"),
+        ("epicrie solidaire", "epicerie solidaire", "Tenir une épicerie solidaire"),
+        ("acceuil", "acceuil", None),  # no sheet has "accueil" here: nothing close enough
+    ]:
+        search = library_search(user=ranked.users["member"], query=query, sort="relevance")
+        assert search.corrected == (corrected if title else "")
+        assert [s.title for s in search.sheets] == ([title] if title else [])
