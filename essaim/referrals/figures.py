@@ -64,6 +64,25 @@ GENERATIONS_CACHED_FROM = 1000
 # Bumped by the services that move people inside a tree (corrections, merges, rebuilds):
 # a downline's size alone then no longer tells its shape.
 TREE_SHAPE_KEY = "referral_tree_shape"
+# Bumped when someone volunteers or gives (what the activity columns count).
+ACTIVITY_KEY = "referral_activity"
+CACHED_SECONDS = 24 * 60 * 60
+
+
+def _cached_for_big_downline(
+    person: Person, name: str, keys: list[str], compute: Any
+) -> list[tuple[int, ...]]:
+    """Return compute()'s rows, cached under the downline's size and these versions."""
+    from essaim.core.pagecache import versions
+
+    found = versions(keys)
+    stamp = ":".join(str(found[k]) for k in keys)
+    key = f"referrals:{name}:{person.pk}:{person.downline_count}:{stamp}"
+    rows: list[tuple[int, ...]] | None = cache.get(key)
+    if rows is None:
+        rows = compute()
+        cache.set(key, rows, CACHED_SECONDS)
+    return rows
 
 
 def downline_generations(person: Person) -> list[Generation]:
@@ -76,15 +95,13 @@ def downline_generations(person: Person) -> list[Generation]:
         return []
     if person.downline_count < GENERATIONS_CACHED_FROM:
         return _downline_generations(person)
-    from essaim.core.pagecache import versions
-
-    shape = versions([TREE_SHAPE_KEY])[TREE_SHAPE_KEY]
-    key = f"referrals:generations:{person.pk}:{person.downline_count}:{shape}"
-    counts: list[tuple[int, int]] | None = cache.get(key)
-    if counts is None:
-        counts = [(g.number, g.people) for g in _downline_generations(person)]
-        cache.set(key, counts, 24 * 60 * 60)
-    return [Generation(number=number, people=people) for number, people in counts]
+    rows = _cached_for_big_downline(
+        person,
+        "generations",
+        [TREE_SHAPE_KEY],
+        lambda: [(g.number, g.people) for g in _downline_generations(person)],
+    )
+    return [Generation(number=number, people=people) for number, people in rows]
 
 
 def _downline_generations(person: Person) -> list[Generation]:
@@ -102,7 +119,23 @@ def _downline_generations(person: Person) -> list[Generation]:
 
 
 def downline_activity(person: Person) -> list[Generation]:
-    """Return each generation below a person with how many volunteered and gave."""
+    """Return each generation below a person with how many volunteered and gave.
+
+    Big downlines are cached as their generations are, and under the activity version
+    (any volunteering or gift) too.
+    """
+    if person.downline_count < GENERATIONS_CACHED_FROM:
+        return _downline_activity(person)
+    rows = _cached_for_big_downline(
+        person,
+        "activity",
+        [TREE_SHAPE_KEY, ACTIVITY_KEY],
+        lambda: [(g.number, g.people, g.volunteered, g.gave) for g in _downline_activity(person)],
+    )
+    return [Generation(*row) for row in rows]
+
+
+def _downline_activity(person: Person) -> list[Generation]:
     generations = {g.number: g for g in downline_generations(person)}
     if not generations:
         return []

@@ -152,3 +152,28 @@ def test_big_downlines_keep_their_generations_until_the_tree_changes(monkeypatch
     attach(PersonFactory(), b)
     relay.refresh_from_db()
     assert [(g.number, g.people) for g in downline_generations(relay)] == [(1, 3), (2, 1)]
+
+
+def test_big_downlines_keep_their_activity_until_someone_gives(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from essaim.referrals import figures as module
+
+    monkeypatch.setattr(module, "GENERATIONS_CACHED_FROM", 2)
+    relay, a, b = (PersonFactory() for _ in range(3))
+    attach(a, relay)
+    attach(b, a)
+    relay.refresh_from_db()
+    now = timezone.now()
+    referral_event_record(person=a, kind=ReferralEventKind.VOLUNTEERED, at=now)
+
+    def shown() -> list[tuple[int, int, int, int]]:
+        return [(g.number, g.people, g.volunteered, g.gave) for g in downline_activity(relay)]
+
+    assert shown() == [(1, 1, 1, 0), (2, 1, 0, 0)]
+    with CaptureQueriesContext(connection) as hit:
+        assert shown() == [(1, 1, 1, 0), (2, 1, 0, 0)]
+    assert len(hit) == 1  # the two versions, in one query
+    referral_event_record(person=b, kind=ReferralEventKind.GAVE, at=now, amount_cents=500)
+    assert shown() == [(1, 1, 1, 0), (2, 1, 0, 1)]
