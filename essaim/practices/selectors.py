@@ -239,7 +239,13 @@ def _matching(
         .values_list("pk", flat=True)
     )
     limit = RANK_CANDIDATES
-    ids = list(stems[:limit].union(others[:limit], all=True)[:limit])
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # A broad word is read by a sequential scan, and on a table bigger than a quarter of
+        # shared_buffers PostgreSQL starts it where the last scan stopped: each search would
+        # rank another 1,001 sheets (the same words, another first page). Off for this
+        # transaction, the candidates are always the first matches in the table.
+        cursor.execute("SET LOCAL synchronize_seqscans = off")
+        ids = list(stems[:limit].union(others[:limit], all=True)[:limit])
     # The ids go back as one array parameter: "IN (%s, %s, ...)" with 1,001 placeholders cost
     # ~10 ms of SQL compiling and quoting in Python per query.
     # alias(), not annotate(): a count would then compute no rank.
