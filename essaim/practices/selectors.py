@@ -191,12 +191,14 @@ class _AnyOf(Lookup[Any]):
     """``column = ANY(array)``: a list of ids bound as one array parameter (PostgreSQL)."""
 
     lookup_name = "any_of"
-    # The list goes to the driver as it is (no per-id preparation: ~5 ms for 1,001 ids).
+    # The ids go as one array literal written here: no per-id preparation by the field
+    # (~5 ms for 1,001 ids) nor array dumping by the driver (~2 ms).
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, list(self.rhs)]
+        array = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, array]
 
 
 def _matching(
