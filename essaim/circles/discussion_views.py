@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.feed.fragments import fragments_render
+from essaim.feed.fragments import fragments_render, template_digest
 
 from . import discussions as services
 from .discussion_forms import (
@@ -247,6 +247,15 @@ def _render_thread(
         )
     if reply_form is None and access.can_write and not thread.locked:
         reply_form = ReplyForm()
+    # An empty reply form is the same for every member: rendered once, then cached.
+    reply_fields = ""
+    if reply_form is not None and not reply_form.is_bound:
+        reply_fields = fragments_render(
+            "circles/discussions/_reply_fields.html",
+            [reply_form],
+            shown=lambda form: (type(form).__name__, template_digest("_form.html")),
+            context=lambda form: {"form": form},
+        )[0]
     return render(
         request,
         "circles/discussions/thread_detail.html",
@@ -257,6 +266,7 @@ def _render_thread(
             "page": page,
             "page_messages": page_messages,
             "reply_form": reply_form,
+            "reply_fields": reply_fields,
             "person": access.person,
         },
         status=status,

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache as memoize
 from typing import Any, TypeVar
 
+import django
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.urls import get_script_prefix
@@ -33,17 +34,24 @@ T = TypeVar("T")
 
 
 @memoize
-def _template_digest(template_name: str) -> str:
-    """The template's source, so that a deployed change to it misses the old pieces."""
+def template_digest(template_name: str) -> str:
+    """Digest a template's source, so that a deployed change to it misses the old pieces."""
     source = getattr(get_template(template_name).template, "source", "")  # type: ignore[attr-defined]
     return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
 
 
 def fragment_key(template_name: str, parts: Iterable[object]) -> str:
     """Return the cache key of a piece rendered with this template from these values."""
-    shown = (get_language(), get_current_timezone_name(), get_script_prefix(), *parts)
+    # Django's version: its form widgets' templates are part of some pieces.
+    shown = (
+        get_language(),
+        get_current_timezone_name(),
+        get_script_prefix(),
+        django.__version__,
+        *parts,
+    )
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"{PREFIX}{_template_digest(template_name)}:{digest}"
+    return f"{PREFIX}{template_digest(template_name)}:{digest}"
 
 
 def fragments_render(

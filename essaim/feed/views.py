@@ -21,6 +21,7 @@ from essaim.people.selectors import person_for_user
 from . import selectors, services
 from .digests import unsubscribe_read
 from .forms import FeedFilterForm, PreferencesForm
+from .fragments import fragments_render
 from .models import PERMISSION_OF_KIND, Delivery, NotificationKind
 
 
@@ -34,6 +35,23 @@ def _person(request: HttpRequest) -> Person:
 
 def _partial_or_page(request: HttpRequest, page: str, partial: str, context: dict) -> HttpResponse:
     return render(request, partial if request.htmx else page, context)  # type: ignore[attr-defined]
+
+
+def _circle_select(form: FeedFilterForm) -> str:
+    # The same list for every visit of a person (and of people in the same circles):
+    # rendered once, then cached under its choices, value and errors.
+    field = form["circle"]
+    choices = form.fields["circle"].choices  # type: ignore[attr-defined]
+    return fragments_render(
+        "feed/_circle_select.html",
+        [field],
+        shown=lambda bound: (
+            tuple((str(value), str(label)) for value, label in choices),
+            str(bound.value()),
+            tuple(str(error) for error in bound.errors),
+        ),
+        context=lambda bound: {"field": bound},
+    )[0]
 
 
 @login_required
@@ -52,6 +70,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     page = selectors.feed_page(circle_ids=circle_ids, before=before)
     context = {
         "form": form,
+        "circle_select": "" if request.htmx else _circle_select(form),  # type: ignore[attr-defined]
         "page": page,
         "circles": circles,
         "circle_filter": form.cleaned_data.get("circle")

@@ -157,3 +157,15 @@ def test_attachments_are_shown_from_the_cache_too(client, world, no_rendering):
         kwargs={"slug": world.circle.slug, "attachment_id": world.attachment_id},
     )
     assert file_url in first and file_url in again
+
+
+def test_a_refused_reply_keeps_its_errors_and_the_next_form_is_empty(client, world):
+    _page(client, world, "member")  # the empty reply form, cached
+    url = reverse(
+        "circles:message_create", kwargs={"slug": world.circle.slug, "thread_id": world.thread.pk}
+    )
+    refused = client.post(url, {"body": ""})
+    assert refused.status_code == 400
+    assert 'class="errorlist"' in refused.content.decode()
+    again = _page(client, world, "member")
+    assert 'class="errorlist"' not in again and "<textarea" in again

@@ -79,3 +79,27 @@ def test_items_in_the_readers_language(client, member):
         assert "Nouvelle discussion" not in _feed(client)
     finally:
         translation.activate("fr")
+
+
+def test_the_circle_filter_lists_only_the_readers_circles(client, member, login_as):
+    mine = make_circle("Antenne de Nantes")
+    join(member, mine)
+    activities(mine, 1)
+    assert "Antenne de Nantes" in _feed(client)
+    other = login_as("member")
+    join(other.person, make_circle("Commission secrète"))
+    client.force_login(other)
+    html = _feed(client)
+    assert "Commission secrète" in html and "Antenne de Nantes" not in html
+
+
+def test_the_circle_filter_keeps_the_choice_and_its_error(client, member):
+    a, b = make_circle("Antenne A"), make_circle("Antenne B")
+    join(member, a)
+    join(member, b)
+    client.get(reverse("feed:feed"))  # the empty filter, cached
+    chosen = client.get(reverse("feed:feed"), {"circle": b.pk}).content.decode()
+    assert f'<option value="{b.pk}" selected>Antenne B</option>' in chosen
+    wrong = client.get(reverse("feed:feed"), {"circle": "999999"}).content.decode()
+    assert 'aria-invalid="true"' in wrong and "pas l&#x27;un des vôtres" in wrong
+    assert 'aria-invalid="true"' not in _feed(client)
