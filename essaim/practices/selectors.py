@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -143,12 +145,34 @@ NEAR_WORDS = 10
 NEAR_THRESHOLD = 0.25
 
 
+@contextmanager
+def _search_settings() -> Iterator[None]:
+    """On PostgreSQL, a transaction set for the search (the settings end with it):
+
+    - synchronize_seqscans off: a broad word is read by a sequential scan, and on a table
+      bigger than a quarter of shared_buffers PostgreSQL starts it where the last scan
+      stopped; each search would rank another RANK_CANDIDATES sheets (the same words, another
+      first page). Off, the candidates are always the first matches in the table.
+    - pg_trgm.similarity_threshold lower than the default 0.3: a plural cut off the searched
+      word ("termos" is searched as "termo") leaves "thermos" at 0.27.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('synchronize_seqscans', 'off', true), "
+                "set_config('pg_trgm.similarity_threshold', %s, true)",
+                [str(NEAR_THRESHOLD)],
+            )
+        yield
+
+
 def _close_words_trigram(words: list[str]) -> list[str]:
     """close_words on PostgreSQL: the nearest words come from pg_trgm, difflib picks one."""
-    # A lower threshold than pg_trgm's 0.3: a plural cut off the searched word ("termos" is
-    # searched as "termo") leaves "thermos" at 0.27. SET LOCAL ends with the transaction.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NEAR_THRESHOLD])
+    # Run inside _search_settings (its trigram threshold).
+    with connection.cursor() as cursor:
         cursor.execute(NEAR_WORDS_SQL, [NEAR_WORDS, words])
         found = cursor.fetchall()
     close = []
@@ -168,7 +192,8 @@ def _close_words_trigram(words: list[str]) -> list[str]:
 def close_words(words: list[str]) -> list[str]:
     """Replace the words no sheet contains by the closest word of the library, if any."""
     if connection.vendor == "postgresql":
-        return _close_words_trigram(words)
+        with _search_settings():
+            return _close_words_trigram(words)
     vocabulary = search_vocabulary()
     close = []
     for word in words:
@@ -241,13 +266,8 @@ def _matching(
         .values_list("pk", flat=True)
     )
     limit = RANK_CANDIDATES
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # A broad word is read by a sequential scan, and on a table bigger than a quarter of
-        # shared_buffers PostgreSQL starts it where the last scan stopped: each search would
-        # rank another 1,001 sheets (the same words, another first page). Off for this
-        # transaction, the candidates are always the first matches in the table.
-        cursor.execute("SET LOCAL synchronize_seqscans = off")
-        ids = list(stems[:limit].union(others[:limit], all=True)[:limit])
+    # Run inside _search_settings: the same search finds the same candidates.
+    ids = list(stems[:limit].union(others[:limit], all=True)[:limit])
     # The ids go back as one array parameter: "IN (%s, %s, ...)" with 1,001 placeholders cost
     # ~10 ms of SQL compiling and quoting in Python per query.
     # alias(), not annotate(): a count would then compute no rank.
@@ -305,18 +325,22 @@ def library_search(
     words = search_words(query)
     result = LibrarySearch(sheets=sheets, words=words)
     if words:
-        exact, count = _matching(sheets, words)
-        if count if count is not None else exact.exists():
-            result.sheets, result.count = exact, count
-        else:
-            # Nothing has all the words: a misspelt word is replaced by the closest known one.
-            close = close_words(words)
-            if close != words:
-                result.sheets, result.count = _matching(sheets, close)
-                result.words = close
-                result.corrected = " ".join(close)
-            else:
+        with _search_settings():
+            exact, count = _matching(sheets, words)
+            if count if count is not None else exact.exists():
                 result.sheets, result.count = exact, count
+            else:
+                # Nothing has all the words: a misspelt word is replaced by the closest one.
+                if connection.vendor == "postgresql":
+                    close = _close_words_trigram(words)
+                else:
+                    close = close_words(words)
+                if close != words:
+                    result.sheets, result.count = _matching(sheets, close)
+                    result.words = close
+                    result.corrected = " ".join(close)
+                else:
+                    result.sheets, result.count = exact, count
     if sort == "useful":
         order = ["-useful_count", "-published_at", "-id"]
     elif drafts:

@@ -136,7 +136,7 @@ def test_list_queries_constant(client, action_world, django_assert_num_queries, 
     # session, user, staff roles, circle roles, "any exact match?", capped count, rows,
     # tags of the rows, my circles, notification badge (popular tags are cached). On
     # PostgreSQL "any match?" reads the ids of the candidates, which are also the count, after
-    # a SET LOCAL that keeps them the same from one search to the next.
+    # the search settings (set_config: the same candidates from one search to the next).
     with django_assert_num_queries(10):
         response = client.get(LIST, {"q": "fiche"})
     assert len(response.context["page"].object_list) == rows

@@ -104,7 +104,7 @@ def test_relevance_queries_constant(client, action_world, django_assert_num_quer
     # session, user, staff roles, circle roles, "any match?", capped count, rows,
     # tags of the rows, my circles, notification badge (popular tags are cached). On
     # PostgreSQL "any match?" is the query reading the ids of the candidates to rank, and
-    # their number is the capped count: no count query, but a SET LOCAL before (the same
+    # their number is the capped count: no count query, but the search settings before (the same
     # candidates at each search).
     with django_assert_num_queries(10):
         response = client.get(LIST, {"q": "maraudes"})
