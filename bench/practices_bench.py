@@ -12,7 +12,9 @@ It creates --sheets published network sheets with French titles, summaries, bodi
 way essaim.core.populate does), then, for each kind of query (an exact word, a plural, a
 misspelt word, two words, a word of the body only, no match), runs --searches searches as a
 signed-in volunteer: `library_search` sorted by relevance, the capped count of the paginator
-and the first page of 20 sheets with their tags, as the library view does. It prints p50/p95
+(on PostgreSQL the number of candidates the search read, no query) and the first page of 20
+sheets with their tags, as the library view does. The sheets' words (PracticeSearchWord, the
+typo fallback's dictionary on PostgreSQL) are written with their vectors. It prints p50/p95
 per kind in ms as JSON. The rows are deleted at the end unless --keep is given; --reuse runs
 on the rows of an earlier --keep run.
 """
