@@ -48,10 +48,21 @@ class DiscussionAccess:
         return self.is_member and self.person is not None and self.circle.archived_at is None
 
 
-def discussion_access(user: Any, slug: str) -> DiscussionAccess:
-    """Return the user's rights in a circle's discussions; 404 for a circle they may not see."""
+def discussion_access(user: Any, slug: str, *, with_unread: bool = False) -> DiscussionAccess:
+    """Return the user's rights in a circle's discussions; 404 for a circle they may not see.
+
+    ``with_unread``: read the person's unread notifications (``person.unread_count``, the
+    header badge) in the same query.
+    """
     circle = get_circle_for_user(user, slug)
-    person = Person.objects.filter(user=user).first() if user.is_authenticated else None
+    person: Person | None = None
+    if user.is_authenticated:
+        if with_unread:
+            from essaim.feed.selectors import person_with_unread_count
+
+            person = person_with_unread_count(user)
+        else:
+            person = Person.objects.filter(user=user).first()
     return DiscussionAccess(
         circle=circle,
         person=person,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from essaim.circles.models import Circle
 from essaim.people.models import Person
@@ -52,13 +55,13 @@ def member_circles(person: Person) -> list[Circle]:
     )
 
 
-def _newest_ids(circle_ids: list[int], before: int | None, limit: int) -> list[int]:
+def _newest_ids(circle_ids: list[int], before: int | None, limit: int) -> Any:
+    """The ids of the newest activities of these circles, as a subquery (no round trip)."""
     base = Activity.objects.all()
     if before is not None:
         base = base.filter(id__lt=before)
     if len(circle_ids) == 1 or len(circle_ids) > UNION_MAX_CIRCLES:
-        ids = base.filter(circle_id__in=circle_ids).order_by("-id").values_list("id", flat=True)
-        return list(ids[:limit])
+        return base.filter(circle_id__in=circle_ids).order_by("-id").values("id")[:limit]
     # Each arm walks the (circle, -id) index and stops after `limit` rows, so the cost
     # depends on the number of circles, never on how many activities they hold. Raw SQL:
     # the ORM refuses LIMIT inside the arms of a compound query on SQLite.
@@ -73,10 +76,8 @@ def _newest_ids(circle_ids: list[int], before: int | None, limit: int) -> list[i
     params: list[int] = []
     for circle_id in circle_ids:
         params += [circle_id, before, limit] if before is not None else [circle_id, limit]
-    with connection.cursor() as cursor:
-        query = f"SELECT id FROM ({sql}) AS u ORDER BY id DESC LIMIT %s"  # noqa: S608
-        cursor.execute(query, [*params, limit])
-        return [row[0] for row in cursor.fetchall()]
+    query = f"SELECT id FROM ({sql}) AS u ORDER BY id DESC LIMIT %s"  # noqa: S608
+    return RawSQL(query, [*params, limit])  # noqa: S611 - values are parameters
 
 
 def feed_page(
@@ -85,17 +86,16 @@ def feed_page(
     """Return one page of activities of these circles, newest first, before an id."""
     if not circle_ids:
         return Page(items=[], next_before=None)
-    ids = _newest_ids(circle_ids, before, size + 1)
-    more = len(ids) > size
-    ids = ids[:size]
-    items = list(
-        Activity.objects.filter(id__in=ids)
+    # One query: the newest ids are a subquery of the one that reads the rows.
+    rows = list(
+        Activity.objects.filter(id__in=_newest_ids(circle_ids, before, size + 1))
         .select_related("circle", "actor")
         # What a feed item shows, and no more: people and circles have wide rows.
         .only(*ACTIVITY_SHOWN)
-        .order_by("-id")
+        .order_by("-id")[: size + 1]
     )
-    return Page(items=items, next_before=items[-1].pk if more and items else None)
+    items = rows[:size]
+    return Page(items=items, next_before=items[-1].pk if len(rows) > size else None)
 
 
 def notification_page(
@@ -114,6 +114,22 @@ def notification_page(
 def notification_get_for_person(*, person: Person, notification_id: int) -> Notification | None:
     """Return a notification only if it belongs to the person."""
     return Notification.objects.filter(recipient=person, pk=notification_id).first()
+
+
+def person_with_unread_count(user: Any) -> Person | None:
+    """Return the account's person with ``unread_count`` (the badge's number), in one query."""
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        Person.objects.filter(user=user)
+        .annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+        .first()
+    )
 
 
 def unread_count(person_id: int) -> int:

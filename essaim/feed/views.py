@@ -54,9 +54,22 @@ def _circle_select(form: FeedFilterForm) -> str:
     )[0]
 
 
+def _person_and_badge(request: HttpRequest) -> Person:
+    """The reader's person, with the header badge's count read in the same query.
+
+    For pages that change no notification: the count is the one of the request's start.
+    """
+    person = selectors.person_with_unread_count(request.user)
+    if person is None:
+        raise Http404
+    # Where essaim.core.context_processors keeps the badge's count for the request.
+    request._essaim_unread = person.unread_count  # type: ignore[attr-defined]
+    return person
+
+
 @login_required
 def feed(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = _person_and_badge(request)
     circles = selectors.member_circles(person)
     form = FeedFilterForm(request.GET or None, circles=circles)
     circle_ids = [c.pk for c in circles]

@@ -169,3 +169,31 @@ def test_a_refused_reply_keeps_its_errors_and_the_next_form_is_empty(client, wor
     assert 'class="errorlist"' in refused.content.decode()
     again = _page(client, world, "member")
     assert 'class="errorlist"' not in again and "<textarea" in again
+
+
+def test_thread_page_badge_counts_the_readers_unread_notifications(client, world):
+    from essaim.feed.models import Notification
+
+    Notification.objects.filter(recipient=world.person("member")).delete()
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=world.person("member"), kind="mention", summary=str(i))
+            for i in range(4)
+        ]
+    )
+    html = _page(client, world, "member")
+    assert 'class="badge">4<span class="visually-hidden"> non lues' in html
+    Notification.objects.filter(recipient=world.person("member")).delete()
+    assert "non lues" not in _page(client, world, "member")
+
+
+def test_thread_page_query_count(client, world, django_assert_num_queries):
+    _page(client, world, "member")
+    # session, user, circle, person with the unread badge's count, circle roles, staff
+    # roles, thread with its count and last read, messages, reactions (attachments: only
+    # for messages not in the fragment cache)
+    url = reverse(
+        "circles:thread_detail", kwargs={"slug": world.circle.slug, "thread_id": world.thread.pk}
+    )
+    with django_assert_num_queries(9):
+        assert client.get(url).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from essaim.feed import selectors
 from essaim.feed.models import Notification, NotificationPreference
@@ -94,12 +95,13 @@ def test_feed_query_count_is_constant_in_rows(client, member, django_assert_num_
         join(member, circle)
         activities(circle, 2, actor=PersonFactory())
     client.get(reverse("feed:feed"))  # warm the organisation cache
-    # session, user, person, circles, newest ids, activities, roles (nav), unread badge
-    with django_assert_num_queries(8):
+    # session, user, person with the unread badge's count, circles, activities (the newest
+    # ids a subquery), roles (nav)
+    with django_assert_num_queries(6):
         small = client.get(reverse("feed:feed"))
     for circle in made:
         activities(circle, 30, actor=PersonFactory())
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         large = client.get(reverse("feed:feed"))
     assert _items(small) == 2 * circles and _items(large) == 20
 
@@ -163,6 +165,15 @@ def test_header_badge_counts_unread(client, member):
     notifications(member, 2)
     body = client.get(reverse("core:home")).content.decode()
     assert 'class="badge">2<span class="visually-hidden"> non lues' in body
+
+
+def test_feed_header_badge_counts_unread_read_with_the_person(client, member):
+    notifications(member, 3)
+    Notification.objects.filter(pk=notifications(member, 1)[0].pk).update(read_at=timezone.now())
+    body = client.get(reverse("feed:feed")).content.decode()
+    assert 'class="badge">3<span class="visually-hidden"> non lues' in body
+    Notification.objects.filter(recipient=member).update(read_at=timezone.now())
+    assert "non lues" not in client.get(reverse("feed:feed")).content.decode()
 
 
 def test_anonymous_header_has_no_badge(client, django_assert_num_queries):
