@@ -250,6 +250,7 @@ def main() -> None:
         cleanup()
         generate(args.sheets)
     generated = time.perf_counter() - t0
+    load_before = os.getloadavg()
     user = bench_user()
     cache.clear()
     one_search(user, "maraude")  # warm the vocabulary cache and the connection
@@ -275,6 +276,7 @@ def main() -> None:
         "searches_per_kind": args.searches,
         "sort": "relevance",
         "generate_s": round(generated, 1),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "all": {
             "p50_ms": round(statistics.median(every), 1),
             "p95_ms": round(percentile(every, 0.95), 1),
