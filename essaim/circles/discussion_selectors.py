@@ -22,7 +22,13 @@ from .models import (
     Thread,
     ThreadRead,
 )
-from .policies import can_manage_circle, can_read_circle_content, circle_role, get_circle_for_user
+from .policies import (
+    can_manage_circle,
+    can_read_circle_content,
+    can_see_circle,
+    circle_role,
+    get_circle_for_user,
+)
 
 THREADS_PER_PAGE = 25
 PINNED_MAX = 20
@@ -54,7 +60,10 @@ def discussion_access(user: Any, slug: str, *, with_unread: bool = False) -> Dis
     ``with_unread``: read the person's unread notifications (``person.unread_count``, the
     header badge) in the same query.
     """
-    circle = get_circle_for_user(user, slug)
+    return _access_in(user, get_circle_for_user(user, slug), with_unread=with_unread)
+
+
+def _access_in(user: Any, circle: Circle, *, with_unread: bool) -> DiscussionAccess:
     person: Person | None = None
     if user.is_authenticated:
         if with_unread:
@@ -71,6 +80,45 @@ def discussion_access(user: Any, slug: str, *, with_unread: bool = False) -> Dis
         can_read=bool(user.is_authenticated) and can_read_circle_content(user, circle),
         can_moderate=can_manage_circle(user, circle),
     )
+
+
+def thread_page_get(
+    *, user: Any, slug: str, thread_id: int
+) -> tuple[DiscussionAccess, Thread] | None:
+    """Return the user's rights and a thread with what its page needs, circle and all at once.
+
+    ``thread.message_count``: the messages the user sees (hidden ones only for moderators);
+    ``thread.last_read_at``: when they last read it (None: never); ``person.unread_count``
+    as with ``discussion_access(with_unread=True)``. Raise Http404 for a circle they may
+    not see; None when there is no such thread in a circle of that address (the caller
+    then answers as for any page of the circle: 404 or 403, else 404).
+    """
+    counted = Message.objects.filter(thread=OuterRef("pk")).order_by().values("thread")
+    every = counted.annotate(n=Count("id")).values("n")
+    visible = counted.filter(hidden_at__isnull=True).annotate(n=Count("id")).values("n")
+    threads: QuerySet[Thread] = (
+        Thread.objects.filter(circle__slug=slug, pk=thread_id)
+        .select_related("circle__parent")
+        .annotate(
+            every_count=Coalesce(Subquery(every, output_field=IntegerField()), 0),
+            visible_count=Coalesce(Subquery(visible, output_field=IntegerField()), 0),
+        )
+    )
+    if user.is_authenticated:
+        last_read = ThreadRead.objects.filter(thread=OuterRef("pk"), person__user=user)
+        threads = threads.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
+    thread = threads.first()
+    if thread is None:
+        return None
+    if not can_see_circle(user, thread.circle):
+        raise Http404
+    access = _access_in(user, thread.circle, with_unread=True)
+    thread.message_count = (  # type: ignore[attr-defined]
+        thread.every_count if access.can_moderate else thread.visible_count  # type: ignore[attr-defined]
+    )
+    if not user.is_authenticated:
+        thread.last_read_at = None  # type: ignore[attr-defined]
+    return access, thread
 
 
 def _with_last_read(threads: QuerySet[Thread], person: Person | None) -> QuerySet[Thread]:

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -46,6 +46,7 @@ from .discussion_selectors import (
     thread_get,
     thread_get_for_reader,
     thread_messages,
+    thread_page_get,
 )
 from .discussion_selectors import (
     thread_list as select_thread_list,
@@ -128,18 +129,14 @@ FROM_REPORTS = "signalements"
 
 
 def _access(
-    request: HttpRequest,
-    slug: str,
-    *,
-    write: bool = False,
-    moderate: bool = False,
-    badge: bool = False,
+    request: HttpRequest, slug: str, *, write: bool = False, moderate: bool = False
 ) -> DiscussionAccess:
-    access = discussion_access(request.user, slug, with_unread=badge)
-    if badge and access.person is not None:
-        # Where essaim.core.context_processors keeps the header badge's count: read with
-        # the person, one round trip fewer (for pages that change no notification).
-        request._essaim_unread = access.person.unread_count  # type: ignore[attr-defined]
+    return _check(discussion_access(request.user, slug), write=write, moderate=moderate)
+
+
+def _check(
+    access: DiscussionAccess, *, write: bool = False, moderate: bool = False
+) -> DiscussionAccess:
     if not access.can_read:
         raise PermissionDenied
     if write and not access.can_write:
@@ -285,13 +282,15 @@ def _render_thread(
 @login_required
 @require_GET
 def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
-    access = _access(request, slug, badge=True)
-    thread = thread_get_for_reader(
-        circle=access.circle,
-        thread_id=thread_id,
-        person=access.person,
-        include_hidden=access.can_moderate,
-    )
+    found = thread_page_get(user=request.user, slug=slug, thread_id=thread_id)
+    if found is None:
+        _access(request, slug)  # a circle they may not see or read: 404 or 403
+        raise Http404
+    access, thread = _check(found[0]), found[1]
+    if access.person is not None:
+        # Where essaim.core.context_processors keeps the header badge's count: read with
+        # the person, one round trip fewer (this page changes no notification).
+        request._essaim_unread = access.person.unread_count  # type: ignore[attr-defined]
     return _render_thread(request, access, thread)
 
 

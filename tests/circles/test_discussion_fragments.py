@@ -189,11 +189,43 @@ def test_thread_page_badge_counts_the_readers_unread_notifications(client, world
 
 def test_thread_page_query_count(client, world, django_assert_num_queries):
     _page(client, world, "member")
-    # session, user, circle, person with the unread badge's count, circle roles, staff
-    # roles, thread with its count and last read, messages, reactions (attachments: only
-    # for messages not in the fragment cache)
+    # session, user, thread with its circle, counts and last read, person with the unread
+    # badge's count, circle roles, staff roles, messages, reactions (attachments: only for
+    # messages not in the fragment cache)
     url = reverse(
         "circles:thread_detail", kwargs={"slug": world.circle.slug, "thread_id": world.thread.pk}
     )
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "thread", "status"),
+    [
+        ("member", "missing", 404),
+        ("member", "other_circle", 404),  # a thread of circle B under circle A's address
+        ("member", "real", 200),
+        ("outsider", "real", 403),  # a private circle: known to exist, not readable
+        ("outsider", "missing", 403),  # the same answer whether the thread exists or not
+        ("admin", "missing", 404),
+    ],
+)
+def test_thread_page_answers_as_before_from_one_query(client, world, role, thread, status):
+    other = discussions.thread_create(
+        actor=world.users["other_member"], circle=world.other_circle, title="Ailleurs", body="B"
+    ).thread
+    thread_id = {"missing": 999_999, "other_circle": other.pk, "real": world.thread.pk}[thread]
+    client.force_login(world.users[role])
+    url = reverse(
+        "circles:thread_detail", kwargs={"slug": world.circle.slug, "thread_id": thread_id}
+    )
+    assert client.get(url).status_code == status
+
+
+def test_secret_circle_thread_is_404_to_outsiders(client):
+    secret = build_world("secret")
+    client.force_login(secret.users["outsider"])
+    url = reverse(
+        "circles:thread_detail", kwargs={"slug": secret.circle.slug, "thread_id": secret.thread.pk}
+    )
+    assert client.get(url).status_code == 404
