@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -302,6 +303,23 @@ def _result_row(**key: Any) -> dict[str, Any]:
     return {**key, "signups": 0, "volunteered": 0, "gave": 0, "amount": 0}
 
 
+def _hard_core_count() -> int:
+    """Count the hard core from the partial index that holds exactly them (people 0006).
+
+    Plain SQL with the index's own literal condition, and on SQLite the index named: its
+    planner prefers the children index and reads every root's row (250 ms against 8 ms at
+    1M people); PostgreSQL picks the partial index by itself.
+    """
+    person = connection.ops.quote_name(Person._meta.db_table)
+    hint = " INDEXED BY people_hard_core_idx" if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {person}{hint} WHERE referred_by_id IS NULL "  # noqa: S608
+            "AND downline_count > 0 AND erased_at IS NULL"
+        )
+        return int(cursor.fetchone()[0])
+
+
 def network_figures_compute(*, names: str = "full") -> NetworkFigures:
     """Compute the whole network's figures from the running totals and a few index reads.
 
@@ -319,10 +337,7 @@ def network_figures_compute(*, names: str = "full") -> NetworkFigures:
     figures.persons = sum(arrived.values())
     figures.referred = sum(referred.values())
     figures.roots = figures.persons - figures.referred
-    # A partial index holds exactly these people: counted from the index alone.
-    figures.hard_core = Person.objects.filter(
-        referred_by__isnull=True, downline_count__gt=0, erased_at__isnull=True
-    ).count()
+    figures.hard_core = _hard_core_count()
     figures.depths = sorted(
         (int(key), count) for key, (count, _) in tallies.get(DEPTH, {}).items() if count
     )
