@@ -73,6 +73,7 @@ REACTIONS_FORM = (
 )
 REACTIONS_BADGES = '<div class="reactions" id="reactions-{pk}">\n{badges}\n</div>'
 LINK = '<a href="{url}">{label}</a>'
+_LABELS = "essaim.circles.message_action_labels"
 
 
 def _csrf_input(context: template.Context) -> str:
@@ -108,7 +109,15 @@ def message_reactions(context: template.Context, message: Any) -> SafeString:
 def message_actions(context: template.Context, message: Any) -> SafeString:
     """The links under a message that this reader may follow (edit only one's own)."""
     access, person, thread = context["access"], context.get("person"), context["thread"]
-    links: list[tuple[str, str]] = []
+    labels = context.render_context.get(_LABELS)
+    if labels is None:  # translated once per page, not once per message
+        labels = context.render_context[_LABELS] = {
+            "edit": escape(_("Modifier")),
+            "report": escape(_("Signaler")),
+            "hide": escape(_("Masquer")),
+            "unhide": escape(_("Afficher à nouveau")),
+        }
+    keys: list[str] = []
     if message.hidden_at is None:
         if (
             access.can_write
@@ -116,13 +125,15 @@ def message_actions(context: template.Context, message: Any) -> SafeString:
             and message.author_id == person.pk
             and not thread.locked
         ):
-            links.append((message.links["edit"], _("Modifier")))
+            keys.append("edit")
         if access.can_write:
-            links.append((message.links["report"], _("Signaler")))
+            keys.append("report")
         if access.can_moderate:
-            links.append((message.links["hide"], _("Masquer")))
+            keys.append("hide")
     elif access.can_moderate:
-        links.append((message.links["unhide"], _("Afficher à nouveau")))
+        keys.append("unhide")
     return mark_safe(  # every value below is escaped
-        "\n    ".join(LINK.format(url=escape(url), label=escape(label)) for url, label in links)
+        "\n    ".join(
+            LINK.format(url=escape(message.links[key]), label=labels[key]) for key in keys
+        )
     )
