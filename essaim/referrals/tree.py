@@ -114,6 +114,8 @@ def _lock_people(ids: set[int]) -> dict[int, Person]:
 def referral_path_ensure(person: Person) -> str:
     """Return a person's path, computing and saving their position (and their upline's)
     if they have none yet; set the person's referral_path and referral_depth."""
+    if person.referral_path:
+        return person.referral_path  # read already (positions_load, a service)
     known = TreePosition.objects.filter(person_id=person.pk).values_list("path", "depth").first()
     if known is not None:
         person.referral_path, person.referral_depth = known
