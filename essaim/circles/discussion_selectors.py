@@ -312,16 +312,6 @@ def reaction_summaries(
     }
 
 
-def last_read_at(*, thread: Thread, person: Person | None) -> datetime | None:
-    if person is None:
-        return None
-    return (
-        ThreadRead.objects.filter(thread=thread, person=person)
-        .values_list("last_read_at", flat=True)
-        .first()
-    )
-
-
 def reports_open(*, circle: Circle) -> QuerySet[Report]:
     """Open reports of a circle's messages, newest first, with what the list shows."""
     return (
