@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -252,12 +253,21 @@ ESSAIM_GIVING_MAX_CENTS = int(env("ESSAIM_GIVING_MAX_CENTS", str(100_000 * 100))
 
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env("ESSAIM_REDIS_URL") or env("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process. Django's default of 300 entries would let the rendered messages and feed
+    # items (one entry each) push out the public pages and settings; 20,000 small
+    # fragments stay around 40 MB per worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env("ESSAIM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
