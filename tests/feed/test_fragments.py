@@ -14,13 +14,6 @@ from .helpers import activities, join, make_circle
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def member(client, login_as):
-    user = login_as("member")
-    client.force_login(user)
-    return user.person
-
-
 def _feed(client) -> str:
     response = client.get(reverse("feed:feed"))
     assert response.status_code == 200

@@ -15,13 +15,6 @@ from .helpers import activities, join, make_circle, notifications
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def member(client, login_as):
-    user = login_as("member")
-    client.force_login(user)
-    return user.person
-
-
 def _items(response) -> int:
     return response.content.decode().count('class="card feed-item"')
 
