@@ -22,7 +22,16 @@ from essaim.core.models import Organisation
 from essaim.people.models import Person
 
 from .models import Campaign, Channel, ReferralEvent, ReferralEventKind, TreePosition
-from .tally import ARRIVED, DEPTH, EVENT, REFERRED, VISITS, parse_event_key, tally_read
+from .tally import (
+    ARRIVED,
+    DEPTH,
+    EVENT,
+    REFERRED,
+    VISITS,
+    active_events_total,
+    parse_event_key,
+    tally_read,
+)
 from .tree import path_ids, referral_path_ensure, subtree_q
 
 TOP_RELAYS = 10
@@ -60,25 +69,23 @@ class Generation:
 
 
 # Downlines from this size on keep their generations in the cache (the biggest relay of
-# a million-person network reads 56,000 index entries: 130-200 ms).
+# a million-person network reads 67,689 positions: 31 ms on PostgreSQL, 90 ms on SQLite).
 GENERATIONS_CACHED_FROM = 1000
 # Bumped by the services that move people inside a tree (corrections, merges, rebuilds):
 # a downline's size alone then no longer tells its shape.
 TREE_SHAPE_KEY = "referral_tree_shape"
-# Bumped when someone volunteers or gives (what the activity columns count).
-ACTIVITY_KEY = "referral_activity"
 CACHED_SECONDS = 24 * 60 * 60
 
 
 def _cached_for_big_downline(
-    person: Person, name: str, keys: list[str], compute: Any
+    person: Person, name: str, compute: Any, *, stamp: str = ""
 ) -> list[tuple[int, ...]]:
-    """Return compute()'s rows, cached under the downline's size and these versions."""
+    """Return compute()'s rows, cached under the downline's size, the tree-shape version
+    and the caller's stamp."""
     from essaim.core.pagecache import versions
 
-    found = versions(keys)
-    stamp = ":".join(str(found[k]) for k in keys)
-    key = f"referrals:{name}:{person.pk}:{person.downline_count}:{stamp}"
+    shape = versions([TREE_SHAPE_KEY])[TREE_SHAPE_KEY]
+    key = f"referrals:{name}:{person.pk}:{person.downline_count}:{shape}:{stamp}"
     rows: list[tuple[int, ...]] | None = cache.get(key)
     if rows is None:
         rows = compute()
@@ -97,10 +104,7 @@ def downline_generations(person: Person) -> list[Generation]:
     if person.downline_count < GENERATIONS_CACHED_FROM:
         return _downline_generations(person)
     rows = _cached_for_big_downline(
-        person,
-        "generations",
-        [TREE_SHAPE_KEY],
-        lambda: [(g.number, g.people) for g in _downline_generations(person)],
+        person, "generations", lambda: [(g.number, g.people) for g in _downline_generations(person)]
     )
     return [Generation(number=number, people=people) for number, people in rows]
 
@@ -122,16 +126,17 @@ def _downline_generations(person: Person) -> list[Generation]:
 def downline_activity(person: Person) -> list[Generation]:
     """Return each generation below a person with how many volunteered and gave.
 
-    Big downlines are cached as their generations are, and under the activity version
-    (any volunteering or gift) too.
+    Big downlines are cached as their generations are, and under the network's running
+    total of volunteerings and gifts: any new one anywhere makes a new key (read from the
+    tallies the event service keeps anyway, so recording an event writes no extra row).
     """
     if person.downline_count < GENERATIONS_CACHED_FROM:
         return _downline_activity(person)
     rows = _cached_for_big_downline(
         person,
         "activity",
-        [TREE_SHAPE_KEY, ACTIVITY_KEY],
         lambda: [(g.number, g.people, g.volunteered, g.gave) for g in _downline_activity(person)],
+        stamp=str(active_events_total()),
     )
     return [Generation(*row) for row in rows]
 

@@ -139,6 +139,19 @@ def tally_read() -> dict[str, dict[str, tuple[int, int]]]:
     return found
 
 
+def active_events_total() -> int:
+    """Return how many volunteerings and gifts the network has recorded (a change stamp)."""
+    from django.db.models import Q
+
+    from .models import NetworkTally, ReferralEventKind
+
+    active = Q()
+    for kind in (ReferralEventKind.VOLUNTEERED, ReferralEventKind.GAVE):
+        active |= Q(key__endswith=f"|{kind}")
+    total = NetworkTally.objects.filter(active, metric=EVENT).aggregate(n=Sum("count"))["n"]
+    return int(total or 0)
+
+
 # --- From-scratch recomputation ------------------------------------------------------------
 
 
@@ -179,18 +192,10 @@ def network_tally_scan(models: Any = None) -> dict[tuple[str, str], tuple[int, i
     }
 
 
-@transaction.atomic
-def network_tally_rebuild() -> int:
-    """Replace every tally by a fresh count; return how many rows were wrong or missing.
-
-    On PostgreSQL the table is locked first: writes that added to it wait for this count,
-    and it waits for those in progress, so none is lost or counted twice.
-    """
+def _compare() -> tuple[dict[tuple[str, str], tuple[int, int]], int]:
+    """Return a fresh count of every tally and how many stored rows differ from it."""
     from .models import NetworkTally
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE referrals_networktally IN EXCLUSIVE MODE")
     fresh = network_tally_scan()
     stored = {
         (metric, key): (count, amount)
@@ -199,6 +204,26 @@ def network_tally_rebuild() -> int:
         )
     }
     wrong = sum(1 for key in fresh.keys() | stored.keys() if fresh.get(key) != stored.get(key))
+    return fresh, wrong
+
+
+@transaction.atomic
+def network_tally_rebuild() -> int:
+    """Replace every tally by a fresh count; return how many rows were wrong or missing.
+
+    On PostgreSQL a first count runs without a lock, so sign-ups, gifts and visits go on
+    meanwhile; when it matches (the nightly case) nothing more is done. A difference may be
+    only a write in flight: the table is then locked and everything counted again. Under
+    the lock, writes that add to the tallies wait for this count and it waits for those in
+    progress, so none is lost or counted twice.
+    """
+    from .models import NetworkTally
+
+    fresh, wrong = _compare()
+    if wrong and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE referrals_networktally IN EXCLUSIVE MODE")
+        fresh, wrong = _compare()
     if wrong:
         NetworkTally.objects.all().delete()
         NetworkTally.objects.bulk_create(

@@ -397,12 +397,6 @@ def referral_event_record(
         created_at=at,
     )
     tally_add([(EVENT, event_key(channel, event.campaign_id, kind), 1, amount_cents)])
-    if kind in (ReferralEventKind.VOLUNTEERED, ReferralEventKind.GAVE):
-        from essaim.core.pagecache import bump
-
-        from .figures import ACTIVITY_KEY
-
-        bump(ACTIVITY_KEY)  # the cached activity of big downlines
     return event
 
 

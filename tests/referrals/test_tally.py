@@ -158,3 +158,27 @@ def test_concurrent_visits_and_sign_ups_lose_no_count() -> None:
     figures = network_figures_compute()
     assert figures.visits == 4 and figures.referred == 4 and figures.depths == [(1, 4)]
     assert_tallies_exact()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_recount_racing_visits_and_sign_ups_loses_none(attempt: int) -> None:
+    link = ReferralLinkFactory()
+    relay = link.owner
+    newcomers = [PersonFactory() for _ in range(3)]
+    results = race(
+        network_tally_rebuild,
+        *(lambda: visit_record(link=link) for _ in range(3)),
+        *(
+            lambda p=p: referral_attribute(  # type: ignore[misc]
+                person=fresh(p), referrer=fresh(relay), at=timezone.now()
+            )
+            for p in newcomers
+        ),
+    )
+    assert not any(isinstance(r, Exception) for r in results), results
+    figures = network_figures_compute()
+    assert (figures.visits, figures.referred) == (3, 3)
+    assert_tallies_exact()
