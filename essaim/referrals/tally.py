@@ -208,26 +208,38 @@ def _compare() -> tuple[dict[tuple[str, str], tuple[int, int]], int]:
 
 
 @transaction.atomic
-def network_tally_rebuild() -> int:
+def network_tally_rebuild(*, check_first: bool = False) -> int:
     """Replace every tally by a fresh count; return how many rows were wrong or missing.
 
-    On PostgreSQL a first count runs without a lock, so sign-ups, gifts and visits go on
-    meanwhile; when it matches (the nightly case) nothing more is done. A difference may be
-    only a write in flight: the table is then locked and everything counted again. Under
-    the lock, writes that add to the tallies wait for this count and it waits for those in
-    progress, so none is lost or counted twice.
+    On PostgreSQL the count runs with the table locked: writes that add to the tallies wait
+    for it and it waits for those in progress, so none is lost or counted twice. With
+    ``check_first`` (the nightly check, where nothing is usually wrong) a first count runs
+    without the lock, so sign-ups, gifts and visits go on meanwhile; only a difference,
+    which may be just a write in flight, leads to the locked count. Bulk loads, which always
+    differ, count once.
     """
+    postgres = connection.vendor == "postgresql"
+    if check_first or not postgres:
+        fresh, wrong = _compare()
+        if not wrong:
+            return 0
+        if not postgres:
+            # SQLite: one writer at a time already; nothing else can be in flight.
+            _store(fresh)
+            return wrong
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE referrals_networktally IN EXCLUSIVE MODE")
+    fresh, wrong = _compare()
+    if wrong:
+        _store(fresh)
+    return wrong
+
+
+def _store(fresh: dict[tuple[str, str], tuple[int, int]]) -> None:
     from .models import NetworkTally
 
-    fresh, wrong = _compare()
-    if wrong and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE referrals_networktally IN EXCLUSIVE MODE")
-        fresh, wrong = _compare()
-    if wrong:
-        NetworkTally.objects.all().delete()
-        NetworkTally.objects.bulk_create(
-            NetworkTally(metric=m, key=k, count=c, amount_cents=a)
-            for (m, k), (c, a) in sorted(fresh.items())
-        )
-    return wrong
+    NetworkTally.objects.all().delete()
+    NetworkTally.objects.bulk_create(
+        NetworkTally(metric=m, key=k, count=c, amount_cents=a)
+        for (m, k), (c, a) in sorted(fresh.items())
+    )

@@ -36,7 +36,7 @@ def network_tally_check() -> int:
 
     from .tally import network_tally_rebuild
 
-    wrong = network_tally_rebuild()
+    wrong = network_tally_rebuild(check_first=True)
     if wrong:
         # The services keep them exact; a difference means a write bypassed them.
         logging.getLogger(__name__).warning("network tallies corrected: %d rows", wrong)
